@@ -1,0 +1,25 @@
+# Depth response distillation on NYU-Depth-v2: PSP-R101 (teacher) -> PSP-R18 (student); the
+# student matches the teacher's depth map with a scale-invariant log loss.
+_base_ = [
+    '../_base_/datasets/nyu_480x480.py',
+    '../_base_/models/depth_psp.py',
+    'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_25k.py',
+]
+custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+model = dict(
+    type='mmkd.Distiller',
+    student=_base_.depth_psp_r18,
+    teacher=dict(_base_.depth_psp_r101, pretrained=None),
+    teacher_ckpt='work_dirs/depth_psp-r101_4xb8-25k_nyu-480x480/iter_25000.pth',
+    taps=dict(depth='decode_head.depth_act'),
+    losses=dict(depth=dict(type='mmkd.DepthResponseLoss', mode='silog', weight=1.0,
+                           student='depth', teacher='depth')),
+)
+optim_wrapper = dict(_delete_=True, type='OptimWrapper',
+                     optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.01),
+                     clip_grad=dict(max_norm=1.0))
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=25000, val_interval=5000)
+param_scheduler = [dict(type='PolyLR', eta_min=0, power=1.0, begin=0, end=25000, by_epoch=False)]
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=5000))
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

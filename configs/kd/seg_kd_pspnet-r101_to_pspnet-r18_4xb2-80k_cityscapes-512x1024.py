@@ -1,0 +1,16 @@
+# Pixel-wise KD on Cityscapes: PSPNet-R101 (teacher) -> PSPNet-R18 (student), both from mmseg.
+# Data, schedule and runtime come from mmseg's own student config.
+_base_ = ['mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py']
+custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+model = dict(
+    _delete_=True,
+    type='mmkd.Distiller',
+    student=dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
+    teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+                 pretrained=None),
+    teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
+    taps=dict(logits='decode_head.conv_seg'),
+    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=1.0, weight=3.0,
+                        student='logits', teacher='logits')),
+)
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

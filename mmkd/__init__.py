@@ -1,0 +1,11 @@
+"""mmkd: knowledge distillation for the OpenMMLab stack (mmseg, mmpretrain, MMEngine)."""
+from .engine.checkpoint import allow_mmengine_checkpoint_types
+
+__version__ = '0.1.0'
+
+# MMEngine checkpoints must stay loadable with torch's safe (weights_only) loading.
+allow_mmengine_checkpoint_types()
+
+from . import datasets, engine, models  # noqa: E402,F401  (registers every component)
+
+__all__ = ['__version__']

@@ -1,0 +1,91 @@
+"""Checkpoint loading that stays safe on torch >= 2.6 and fails with a useful message.
+
+torch >= 2.6 loads with ``weights_only=True`` by default, which rejects the few non-tensor types
+MMEngine writes into its checkpoints (the message hub's ``HistoryBuffer`` and numpy arrays,
+scalars and dtypes), so MMEngine 0.10.7 can no longer ``load_from`` or ``resume`` its own files.
+Instead of turning safe loading off, :func:`allow_mmengine_checkpoint_types` adds exactly those
+types to torch's allow-list. Files the user points at are still loaded with ``weights_only=True``.
+"""
+import os
+from collections import OrderedDict
+from typing import Dict, List
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from torch import nn
+
+from mmkd.utils.errors import ConfigError
+
+
+def _numpy_types() -> List[object]:
+    """numpy's pickle entry points for arrays, scalars and dtypes (numpy 1.x and 2.x)."""
+    core = np._core if hasattr(np, '_core') else np.core  # numpy 2 renamed np.core
+    types: List[object] = [np.ndarray, np.dtype, core.multiarray._reconstruct, core.multiarray.scalar]
+    # numpy >= 1.25 pickles each dtype with its own class, e.g. numpy.dtypes.Float64DType.
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        types += [getattr(dtypes, n) for n in dir(dtypes) if n.endswith('DType')]
+    return types
+
+
+def allow_mmengine_checkpoint_types() -> None:
+    """Allow, for ``weights_only`` loading, the types MMEngine checkpoints contain."""
+    torch.serialization.add_safe_globals([HistoryBuffer, *_numpy_types()])
+
+
+def load_checkpoint_file(path: str, what: str) -> dict:
+    """``torch.load`` a checkpoint safely, with errors that say what to do."""
+    if not path or not os.path.isfile(path):
+        raise ConfigError(
+            f'{what} checkpoint not found: {path!r}. Train it first (tools/train.py with its own '
+            f'config) or point the config at an existing .pth file.')
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as err:  # torch raises many types for corrupt or foreign files
+        raise ConfigError(
+            f'{what} checkpoint {path!r} could not be read ({type(err).__name__}: '
+            f'{str(err).splitlines()[0] if str(err) else ""}). It is corrupt, truncated, or not a '
+            f'PyTorch checkpoint; re-save or re-download it.') from err
+
+
+def extract_state_dict(checkpoint: dict, prefix: str = '') -> 'OrderedDict[str, torch.Tensor]':
+    """The model weights of an MMEngine checkpoint (or a bare state dict).
+
+    With ``prefix`` (e.g. ``'student.'``) only the keys under it are kept, with the prefix
+    removed: this reads a distiller checkpoint as a plain upstream model checkpoint.
+    """
+    state = checkpoint.get('state_dict', checkpoint)
+    if prefix and any(k.startswith(prefix) for k in state):
+        state = OrderedDict((k[len(prefix):], v) for k, v in state.items() if k.startswith(prefix))
+    # DataParallel / DDP checkpoints saved without unwrapping
+    if state and all(k.startswith('module.') for k in state):
+        state = OrderedDict((k[len('module.'):], v) for k, v in state.items())
+    return OrderedDict(state)
+
+
+def load_model_weights(model: nn.Module, path: str, what: str) -> Dict[str, object]:
+    """Load a checkpoint strictly into ``model``; on mismatch say which keys and why.
+
+    A checkpoint written by an mmkd distiller is accepted too: its ``student.`` weights are used
+    (so a distilled student can serve as the next teacher).
+    """
+    checkpoint = load_checkpoint_file(path, what)
+    state = extract_state_dict(checkpoint, prefix='student.')
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    wrong_shape = [f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
+                   for k in own if k in state and state[k].shape != own[k].shape]
+    if missing or unexpected or wrong_shape:
+        def few(items: List[str]) -> str:
+            return ', '.join(items[:5]) + (f' ... ({len(items)} in all)' if len(items) > 5 else '')
+        details = '\n'.join(f'  {label}: {few(items)}' for label, items in
+                            [('missing in checkpoint', missing), ('not in model', unexpected),
+                             ('shape mismatch', wrong_shape)] if items)
+        raise ConfigError(
+            f'{what} checkpoint {path!r} does not fit the {what} config:\n{details}\n'
+            f'Use the checkpoint trained with this {what} config, or fix the {what} config '
+            f'(depth, channels, num_classes) to match the checkpoint.')
+    model.load_state_dict(state, strict=True)
+    return checkpoint.get('meta', {}) if isinstance(checkpoint, dict) else {}

@@ -1,0 +1,51 @@
+"""Hooks for distillation runs."""
+from typing import Dict, Optional
+
+import torch
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmkd.registry import HOOKS
+
+
+@HOOKS.register_module()
+class TeacherReferenceHook(Hook):
+    """Evaluate the teacher once on the validation set before training, for reference.
+
+    The scores are logged as ``teacher/<metric>`` and kept in the message hub's runtime info
+    (``teacher_metrics``); they do not enter the validation history, so "best checkpoint"
+    selection still sees the student alone. The result is remembered in the checkpoint, so a
+    resumed run does not evaluate again.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.metrics: Optional[Dict[str, float]] = None
+
+    def before_train(self, runner) -> None:
+        if not self.enabled or self.metrics is not None or runner.val_loop is None:
+            return
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        loop = runner.val_loop
+        runner.model.eval()
+        with model.predicting_with_teacher(), torch.no_grad():
+            for data_batch in loop.dataloader:
+                outputs = runner.model.val_step(data_batch)
+                loop.evaluator.process(data_samples=outputs, data_batch=data_batch)
+            self.metrics = loop.evaluator.evaluate(len(loop.dataloader.dataset))
+        runner.model.train()
+        runner.logger.info('Teacher reference: ' + ', '.join(
+            f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}' for k, v in self.metrics.items()))
+        runner.message_hub.update_info('teacher_metrics', self.metrics)
+        for key, value in self.metrics.items():
+            if isinstance(value, (int, float)):
+                runner.visualizer.add_scalar(f'teacher/{key}', value, step=0)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        if self.metrics is not None:
+            checkpoint.setdefault('meta', {})['teacher_metrics'] = self.metrics
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        self.metrics = checkpoint.get('meta', {}).get('teacher_metrics', self.metrics)

@@ -1,0 +1,3 @@
+from .connectors import ConvConnector, ResizeConnector
+
+__all__ = ['ConvConnector', 'ResizeConnector']

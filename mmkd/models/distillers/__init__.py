@@ -1,0 +1,3 @@
+from .base import Distiller, NonFiniteLossError
+
+__all__ = ['Distiller', 'NonFiniteLossError']

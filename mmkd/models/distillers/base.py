@@ -1,0 +1,304 @@
+"""The distiller core: a student, a frozen teacher, feature taps and flat distillation losses.
+
+One training step, as data::
+
+    inputs -> student.loss() with the student taps recording      (the student's own task loss)
+           -> teacher forward in tensor mode, no_grad, eval mode    (stops once its taps fired)
+           -> each loss reads its student and teacher taps by name  (connector on the student)
+           -> {'student.<task losses>', 'distill.loss_<name>'}     -> optimizer
+
+The teacher never sees labels and never runs its loss path. Validation and testing run the
+student only, so the upstream metrics (mIoU, accuracy, depth) describe the student.
+Checkpoints hold the student and the trainable distillation modules (connectors, losses), never
+the frozen teacher.
+"""
+import inspect
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
+
+import torch
+from mmengine.logging import MessageHub, print_log
+from mmengine.model import BaseModel
+from torch import Tensor, nn
+
+from mmkd.engine.checkpoint import load_model_weights
+from mmkd.models.build import build_model, resolve_model_cfg
+from mmkd.registry import MODELS
+from mmkd.taps import FeatureTaps
+from mmkd.utils.errors import ConfigError, check_known_kwargs, did_you_mean, unknown_keys_error
+
+TapConfig = Union[str, Mapping[str, str]]
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss term became NaN or infinite; raised before the optimizer step, so the weights
+    in memory and every saved checkpoint are still good."""
+
+
+@dataclass
+class LossSpec:
+    """One distillation loss: which taps it reads and what it applies to them."""
+    name: str
+    taps: Dict[str, str]  # role ('student', 'teacher', ...) -> tap name
+
+
+def _num_classes(model: nn.Module) -> Optional[int]:
+    for head_name in ('decode_head', 'head'):
+        head = getattr(model, head_name, None)
+        if head is not None and isinstance(getattr(head, 'num_classes', None), int):
+            return head.num_classes
+    return None
+
+
+def _normalisation(model_cfg: Mapping[str, Any]) -> Tuple:
+    pre = model_cfg.get('data_preprocessor') or {}
+    return (tuple(pre.get('mean') or ()), tuple(pre.get('std') or ()),
+            bool(pre.get('bgr_to_rgb', pre.get('to_rgb', False))))
+
+
+@MODELS.register_module()
+class Distiller(BaseModel):
+    """Distils a frozen teacher into a student through flat, tap-addressed losses.
+
+    Args:
+        student: the student's model config: an inline dict, or ``dict(cfg_path='mmseg::...')``
+            plus overrides. Any mmpretrain ``ImageClassifier`` or mmseg ``EncoderDecoder`` /
+            ``DepthEstimator`` works.
+        teacher: the teacher's model config, same forms.
+        teacher_ckpt: the teacher's trained weights (an ordinary mmseg/mmpretrain checkpoint,
+            or an mmkd distiller checkpoint, whose student is used). ``None`` leaves the teacher
+            randomly initialised, which is only useful for tests and is logged as a warning.
+        taps: tap name -> module path for both models, or -> ``dict(student=..., teacher=...)``
+            when the paths differ.
+        losses: loss name -> ``dict(type=..., student=<tap>, teacher=<tap>, connector=None,
+            **loss_args)``. The result is logged as ``distill.loss_<name>``.
+        student_loss_weight: factor on the student's own task losses (0 disables them).
+        data_preprocessor: defaults to the student's; the teacher sees the same inputs, so
+            student and teacher must normalise images alike.
+    """
+
+    #: the roles a loss may read taps from; subclasses add their own (e.g. SDKD's proxy)
+    tap_roles: Tuple[str, ...] = ('student', 'teacher')
+
+    def __init__(self,
+                 student: Mapping[str, Any],
+                 teacher: Mapping[str, Any],
+                 teacher_ckpt: Optional[str] = None,
+                 taps: Optional[Mapping[str, TapConfig]] = None,
+                 losses: Optional[Mapping[str, Mapping[str, Any]]] = None,
+                 student_loss_weight: float = 1.0,
+                 data_preprocessor: Optional[Mapping[str, Any]] = None,
+                 init_cfg: Optional[Mapping[str, Any]] = None,
+                 **unknown: Any) -> None:
+        if unknown:
+            valid = [k for k, p in inspect.signature(type(self)).parameters.items()
+                     if p.kind is not inspect.Parameter.VAR_KEYWORD]
+            raise unknown_keys_error('model', type(self).__name__, unknown, valid)
+        student_cfg, teacher_cfg = resolve_model_cfg(student), resolve_model_cfg(teacher)
+        if data_preprocessor is None:
+            data_preprocessor = student_cfg.get('data_preprocessor')
+            if _normalisation(student_cfg) != _normalisation(teacher_cfg):
+                raise ConfigError(
+                    'student and teacher normalise images differently (data_preprocessor mean/'
+                    f'std/bgr_to_rgb: {_normalisation(student_cfg)} vs '
+                    f'{_normalisation(teacher_cfg)}), but both see the same batch. Give them the '
+                    'same data_preprocessor.')
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.student = build_model(student_cfg)
+        self.teacher = build_model(teacher_cfg)
+        self._check_label_spaces()
+        self.teacher_ckpt = teacher_ckpt
+        if teacher_ckpt is not None:
+            load_model_weights(self.teacher, teacher_ckpt, 'teacher')
+        else:
+            print_log('Distiller: teacher_ckpt is None, the teacher keeps its random initial '
+                      'weights (fine for tests, useless for distillation).', level=30)
+        self.teacher.requires_grad_(False)
+        self.teacher.eval()
+
+        self.tap_paths = self._split_taps(taps or {})
+        self.taps = {role: FeatureTaps(self._model_for_role(role), paths, role)
+                     for role, paths in self.tap_paths.items()}
+        self.loss_specs: List[LossSpec] = []
+        self.distill_losses = nn.ModuleDict()
+        self.connectors = nn.ModuleDict()
+        for name, cfg in (losses or {}).items():
+            self._add_loss(name, dict(cfg))
+        self.student_loss_weight = student_loss_weight
+
+        self._register_state_dict_hook(_drop_teacher_from_state_dict)
+        self._register_load_state_dict_pre_hook(self._keep_teacher_on_load)
+        self._predict_with = 'student'
+
+    # ----------------------------------------------------------------------------- building
+    def _model_for_role(self, role: str) -> nn.Module:
+        """The network each tap role reads from (subclasses map extra roles)."""
+        return {'student': self.student, 'teacher': self.teacher}[role]
+
+    def _split_taps(self, taps: Mapping[str, TapConfig]) -> Dict[str, Dict[str, str]]:
+        per_role: Dict[str, Dict[str, str]] = {'student': {}, 'teacher': {}}
+        for name, where in taps.items():
+            if isinstance(where, str):
+                per_role['student'][name] = per_role['teacher'][name] = where
+                continue
+            extra = set(where) - {'student', 'teacher'}
+            if extra:
+                raise ConfigError(f'tap {name!r}: unknown role(s) {sorted(extra)}; give a module '
+                                  "path string or dict(student='...', teacher='...').")
+            for role, path in where.items():
+                per_role[role][name] = path
+        return per_role
+
+    def _add_loss(self, name: str, cfg: Dict[str, Any]) -> None:
+        where = f'losses.{name}'
+        tap_names = {role: cfg.pop(role) for role in self.tap_roles if role in cfg}
+        if not tap_names:
+            raise ConfigError(f"{where}: name the taps it reads, e.g. student='logits', "
+                              "teacher='logits'.")
+        for role, tap in tap_names.items():
+            source = 'student' if role not in self.taps else role
+            if tap not in self.taps[source]:
+                known = sorted(self.taps[source].specs)
+                raise ConfigError(f'{where}: {role}={tap!r} is not a tap.'
+                                  f'{did_you_mean(tap, known)} Declared taps: {known}. '
+                                  'Add it to `taps` or fix the name.')
+        connector = cfg.pop('connector', None)
+        if 'type' not in cfg:
+            raise ConfigError(f"{where}: missing `type`, e.g. type='mmkd.KLDivergence'.")
+        loss_cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
+        if loss_cls is None:
+            losses = [k for k in MODELS.module_dict]
+            raise ConfigError(f'{where}: unknown type {cfg["type"]!r}.'
+                              f'{did_you_mean(str(cfg["type"]).split(".")[-1], losses)}')
+        params = {k: v for k, v in cfg.items() if k != 'type'}
+        check_known_kwargs(loss_cls, params, where)
+        self.distill_losses[name] = loss_cls(**params)
+        if connector is not None:
+            self.connectors[name] = MODELS.build(connector)
+        self.loss_specs.append(LossSpec(name, tap_names))
+
+    def _check_label_spaces(self) -> None:
+        s, t = _num_classes(self.student), _num_classes(self.teacher)
+        if s is not None and t is not None and s != t:
+            raise ConfigError(
+                f'student predicts {s} classes but the teacher {t}: they must share the label '
+                'space for logit distillation. Set the same num_classes in both heads (and train '
+                'the teacher on the same dataset).')
+
+    # -------------------------------------------------------------------- teacher handling
+    def train(self, mode: bool = True) -> 'Distiller':
+        """Train mode for everything but the teacher, whose BN and dropout stay in eval mode."""
+        super().train(mode)
+        self.teacher.eval()
+        return self
+
+    def init_weights(self) -> None:
+        """Initialise the student only: the teacher's weights come from its checkpoint."""
+        if hasattr(self.student, 'init_weights'):
+            self.student.init_weights()
+
+    def _keep_teacher_on_load(self, state_dict: Dict[str, Tensor], prefix: str, *args) -> None:
+        # Checkpoints carry no teacher; fill its keys with the loaded teacher's own weights so
+        # that strict loading and resuming neither fail nor list hundreds of missing keys.
+        for key, value in self.teacher.state_dict().items():
+            state_dict.setdefault(f'{prefix}teacher.{key}', value)
+
+    # ------------------------------------------------------------------------ forward modes
+    def teacher_forward(self, inputs: Tensor) -> None:
+        """Run the teacher just far enough to fill its taps (tensor mode, no grad, no labels)."""
+        if not self.taps['teacher'].specs:
+            return
+        with torch.no_grad():
+            self.taps['teacher'].run(self.teacher, inputs, mode='tensor')
+
+    def forward(self, inputs: Tensor, data_samples: Optional[List[Any]] = None,
+                mode: str = 'tensor') -> Any:
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._forward(inputs, data_samples)
+        raise ValueError(f'unknown mode {mode!r}: use loss, predict or tensor')
+
+    def loss(self, inputs: Tensor, data_samples: List[Any]) -> Dict[str, Tensor]:
+        with self.taps['student'].recording():
+            student_losses = self.student.loss(inputs, data_samples)
+        self.teacher_forward(inputs)
+        losses = {f'student.{k}': (v * self.student_loss_weight if 'loss' in k else v)
+                  for k, v in student_losses.items()}
+        losses.update(self.distill_terms())
+        for taps in self.taps.values():
+            taps.clear()
+        return losses
+
+    def read_tap(self, role: str, tap: str) -> Tensor:
+        return self.taps[role][tap]
+
+    def distill_terms(self) -> Dict[str, Tensor]:
+        """Every configured distillation loss, read from the recorded taps."""
+        terms = {}
+        for spec in self.loss_specs:
+            student = self.read_tap('student', spec.taps['student'])
+            teacher = self.read_tap('teacher', spec.taps['teacher']).detach()
+            terms[f'distill.loss_{spec.name}'] = self.apply_loss(spec.name, student, teacher)
+        return terms
+
+    def apply_loss(self, name: str, student: Tensor, target: Tensor) -> Tensor:
+        """Project the student tap with the loss's connector, check shapes, apply the loss."""
+        if name in self.connectors:
+            student = self.connectors[name](student, target)
+        if student.shape != target.shape:
+            raise ConfigError(_shape_mismatch_message(name, student, target))
+        return self.distill_losses[name](student, target)
+
+    def predict(self, inputs: Tensor, data_samples: Optional[List[Any]] = None) -> List[Any]:
+        return getattr(self, self._predict_with).predict(inputs, data_samples)
+
+    def _forward(self, inputs: Tensor, data_samples: Optional[List[Any]] = None) -> Any:
+        return self.student(inputs, data_samples, mode='tensor')
+
+    @contextmanager
+    def predicting_with_teacher(self) -> Iterator[None]:
+        """Make ``predict`` (hence val/test steps) use the teacher, e.g. for a reference score."""
+        self._predict_with = 'teacher'
+        try:
+            yield
+        finally:
+            self._predict_with = 'student'
+
+    def parse_losses(self, losses: Dict[str, Tensor]) -> Tuple[Tensor, Dict[str, Tensor]]:
+        """MMEngine's loss parsing, plus a stop on NaN/inf before the optimizer step."""
+        loss, log_vars = super().parse_losses(losses)
+        if not torch.isfinite(loss):
+            bad = [k for k, v in log_vars.items() if k != 'loss' and not math.isfinite(float(v))]
+            hub = MessageHub.get_current_instance()
+            last = hub.get_info('last_ckpt')
+            raise NonFiniteLossError(
+                f'non-finite loss at iteration {hub.get_info("iter", -1) + 1}: '
+                f'{", ".join(f"{k}={float(log_vars[k])}" for k in bad) or "total"}. '
+                'Training stopped before the optimizer step. '
+                f'Last good checkpoint: {last or "none saved yet"}'
+                f'{f" (continue with --resume {last})" if last else ""}. '
+                'Fix: lower the learning rate or that loss weight, or set '
+                'optim_wrapper.clip_grad=dict(max_norm=...).')
+        return loss, log_vars
+
+
+def _drop_teacher_from_state_dict(module: nn.Module, state_dict: Dict[str, Tensor], prefix: str,
+                                  local_metadata: Any) -> None:
+    for key in [k for k in state_dict if k.startswith(prefix + 'teacher.')]:
+        del state_dict[key]
+
+
+def _shape_mismatch_message(name: str, student: Tensor, teacher: Tensor) -> str:
+    s, t = tuple(student.shape), tuple(teacher.shape)
+    msg = f'losses.{name}: the student tensor {s} does not match the teacher tensor {t}. '
+    if len(s) == len(t) and len(s) >= 2 and s[1] != t[1]:
+        return msg + (f"Add connector=dict(type='mmkd.ConvConnector', in_channels={s[1]}, "
+                      f'out_channels={t[1]}) to this loss.')
+    if len(s) == len(t) and len(s) > 2:
+        return msg + "Add connector=dict(type='mmkd.ResizeConnector') to this loss."
+    return msg + 'Tap tensors of the same kind in both models.'

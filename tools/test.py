@@ -1,0 +1,95 @@
+"""Evaluate a checkpoint: the OpenMMLab `tools/test.py`, which also understands distillers.
+
+For a distillation config it evaluates the student as the plain upstream model (the same
+student-only checkpoint `tools/export_student.py` writes), so the number is exactly what
+mmseg's / mmpretrain's own test tools report for the exported student.
+
+    python tools/test.py CONFIG CHECKPOINT [--metrics-out metrics.json]
+    python tools/test.py DISTILL_CONFIG --teacher          # the teacher, from teacher_ckpt
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
+import mmkd  # noqa: E402,F401
+from mmkd.apis import export_student, is_distiller_config  # noqa: E402
+from mmkd.engine import setup_cpu_distributed  # noqa: E402
+from mmkd.models.build import resolve_model_cfg  # noqa: E402
+from mmkd.utils import ConfigError  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Evaluate a model, a distilled student or a '
+                                                 'distiller\'s teacher')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint', nargs='?', help='not needed with --teacher')
+    parser.add_argument('--teacher', action='store_true',
+                        help='evaluate the teacher of a distillation config (its teacher_ckpt)')
+    parser.add_argument('--work-dir')
+    parser.add_argument('--metrics-out', help='write the metrics as JSON to this file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def build_cfg(args: argparse.Namespace) -> Config:
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    name = osp.splitext(osp.basename(args.config))[0]
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join('./work_dirs', name)
+    if is_distiller_config(cfg):
+        if args.teacher:
+            checkpoint = cfg.model.teacher_ckpt
+            model = resolve_model_cfg(cfg.model.teacher)
+            model['data_preprocessor'] = cfg.model.get('data_preprocessor') or \
+                resolve_model_cfg(cfg.model.student).get('data_preprocessor')
+            cfg.custom_hooks = []
+            cfg.model = model
+        else:
+            if not args.checkpoint:
+                raise ConfigError('give the distiller checkpoint to evaluate (or --teacher).')
+            checkpoint = osp.join(cfg.work_dir, 'test_student', 'student.pth')
+            cfg = Config.fromfile(export_student(cfg, args.checkpoint, checkpoint))
+            cfg.launcher, cfg.work_dir = args.launcher, args.work_dir or cfg.work_dir
+    else:
+        if args.teacher:
+            raise ConfigError('--teacher needs a distillation config.')
+        checkpoint = args.checkpoint
+    cfg.load_from = checkpoint
+    cfg.pop('resume', None)
+    setup_cpu_distributed(cfg, args.launcher)
+    return cfg
+
+
+def main() -> int:
+    args = parse_args()
+    try:
+        cfg = build_cfg(args)
+        metrics = Runner.from_cfg(cfg).test()
+    except ConfigError as err:
+        if os.environ.get('MMKD_DEBUG'):
+            raise
+        print(f'\nmmkd: error: {err}\n(set MMKD_DEBUG=1 for the traceback)', file=sys.stderr)
+        return 1
+    if args.metrics_out:
+        os.makedirs(osp.dirname(osp.abspath(args.metrics_out)), exist_ok=True)
+        with open(args.metrics_out, 'w') as f:
+            json.dump({k: float(v) if isinstance(v, (int, float)) else str(v)
+                       for k, v in metrics.items()}, f, indent=2)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
