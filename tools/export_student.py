@@ -9,10 +9,13 @@ with the data and evaluation settings), which the upstream tools load as they ar
 import argparse
 import os.path as osp
 import sys
+import warnings
 
 from mmengine.config import Config
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
+# mmengine 0.10.7 resolves `mmseg::` config paths through the deprecated pkg_resources
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import mmkd  # noqa: E402,F401
 from mmkd.apis import export_student  # noqa: E402
 

@@ -12,11 +12,14 @@ import json
 import os
 import os.path as osp
 import sys
+import warnings
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
+# mmengine 0.10.7 resolves `mmseg::` config paths through the deprecated pkg_resources
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import mmkd  # noqa: E402,F401
 from mmkd.apis import export_student, is_distiller_config  # noqa: E402
 from mmkd.engine import setup_cpu_distributed  # noqa: E402

@@ -8,12 +8,15 @@ import argparse
 import os
 import os.path as osp
 import sys
+import warnings
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
+# mmengine 0.10.7 resolves `mmseg::` config paths through the deprecated pkg_resources
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import mmkd  # noqa: E402,F401  (registers mmkd, allows safe loading of MMEngine checkpoints)
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
 from mmkd.models.distillers import NonFiniteLossError  # noqa: E402

@@ -16,10 +16,4 @@ model = dict(
     losses=dict(depth=dict(type='mmkd.DepthResponseLoss', mode='silog', weight=1.0,
                            student='depth', teacher='depth')),
 )
-optim_wrapper = dict(_delete_=True, type='OptimWrapper',
-                     optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.01),
-                     clip_grad=dict(max_norm=1.0))
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=25000, val_interval=5000)
-param_scheduler = [dict(type='PolyLR', eta_min=0, power=1.0, begin=0, end=25000, by_epoch=False)]
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=5000))
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

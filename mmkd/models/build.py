@@ -3,6 +3,7 @@ import copy
 from typing import Any, Mapping
 
 from mmengine.config import Config, ConfigDict
+from mmengine.hub import get_config
 from torch import nn
 
 from mmkd.registry import MODELS
@@ -20,7 +21,8 @@ def resolve_model_cfg(cfg: Mapping[str, Any]) -> ConfigDict:
     path = cfg.pop('cfg_path', None)
     if path is None:
         return ConfigDict(cfg)
-    model = Config.fromfile(path).get('model')
+    # Config.fromfile reads `mmseg::` paths only inside _base_; get_config reads them directly.
+    model = (get_config(path) if '::' in path else Config.fromfile(path)).get('model')
     if model is None:
         raise ValueError(f'{path} has no `model` field to build a student or teacher from.')
     # Config._merge_a_into_b is how MMEngine itself merges child configs into their bases.

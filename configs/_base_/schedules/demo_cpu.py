@@ -14,7 +14,4 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=demo_iters),
     sampler_seed=dict(type='DistSamplerSeedHook'))
-log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)
-env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
