@@ -76,6 +76,14 @@ def build_cfg(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def _as_number(value):
+    """Metrics come as Python or numpy numbers (or, rarely, text)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def main() -> int:
     args = parse_args()
     try:
@@ -89,8 +97,7 @@ def main() -> int:
     if args.metrics_out:
         os.makedirs(osp.dirname(osp.abspath(args.metrics_out)), exist_ok=True)
         with open(args.metrics_out, 'w') as f:
-            json.dump({k: float(v) if isinstance(v, (int, float)) else str(v)
-                       for k, v in metrics.items()}, f, indent=2)
+            json.dump({k: _as_number(v) for k, v in metrics.items()}, f, indent=2)
     return 0
 
 

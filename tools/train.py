@@ -57,6 +57,9 @@ def build_cfg(args: argparse.Namespace) -> Config:
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
+    hooks = cfg.setdefault('custom_hooks', [])
+    if not any(str(h.get('type', '')).endswith('ExactResumeHook') for h in hooks):
+        hooks.append(dict(type='mmkd.ExactResumeHook'))  # checkpoints resume exactly
     setup_cpu_distributed(cfg, args.launcher)
     return cfg
 

@@ -1,6 +1,6 @@
 from .checkpoint import allow_mmengine_checkpoint_types, load_model_weights
 from .dist import CPUAwareDistributedDataParallel, setup_cpu_distributed
-from .hooks import TeacherReferenceHook
+from .hooks import ExactResumeHook, TeacherReferenceHook
 
 __all__ = ['allow_mmengine_checkpoint_types', 'load_model_weights',
-           'CPUAwareDistributedDataParallel', 'setup_cpu_distributed', 'TeacherReferenceHook']
+           'CPUAwareDistributedDataParallel', 'setup_cpu_distributed', 'TeacherReferenceHook', 'ExactResumeHook']

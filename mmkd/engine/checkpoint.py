@@ -4,9 +4,11 @@ torch >= 2.6 loads with ``weights_only=True`` by default, which rejects the few 
 MMEngine writes into its checkpoints (the message hub's ``HistoryBuffer`` and numpy arrays,
 scalars and dtypes), so MMEngine 0.10.7 can no longer ``load_from`` or ``resume`` its own files.
 Instead of turning safe loading off, :func:`allow_mmengine_checkpoint_types` adds exactly those
-types to torch's allow-list. Files the user points at are still loaded with ``weights_only=True``.
+types to torch's allow-list, and only a restricted stand-in for the ``getattr`` that the message
+hub's buffers pickle. Files the user points at are still loaded with ``weights_only=True``.
 """
 import os
+import pickle
 from collections import OrderedDict
 from typing import Dict, List
 
@@ -29,9 +31,25 @@ def _numpy_types() -> List[object]:
     return types
 
 
+def _history_buffer_getattr(obj: object, name: str) -> object:
+    """The one use of ``getattr`` in MMEngine checkpoints, and nothing else.
+
+    ``HistoryBuffer`` pickles its table of statistics as ``getattr(HistoryBuffer, 'mean')``.
+    A general ``getattr`` would let a malicious file reach arbitrary attributes, so the
+    unpickler gets this stand-in, which only returns a HistoryBuffer's own statistic methods.
+    """
+    if (obj is HistoryBuffer or isinstance(obj, HistoryBuffer)) and isinstance(name, str) \
+            and not name.startswith('_') and callable(getattr(HistoryBuffer, name, None)):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'refusing getattr({obj!r}, {name!r}) while loading a checkpoint: only '
+        'MMEngine HistoryBuffer statistics may be looked up this way')
+
+
 def allow_mmengine_checkpoint_types() -> None:
     """Allow, for ``weights_only`` loading, the types MMEngine checkpoints contain."""
-    torch.serialization.add_safe_globals([HistoryBuffer, *_numpy_types()])
+    torch.serialization.add_safe_globals([
+        HistoryBuffer, *_numpy_types(), (_history_buffer_getattr, 'builtins.getattr')])
 
 
 def load_checkpoint_file(path: str, what: str) -> dict:

@@ -49,3 +49,38 @@ class TeacherReferenceHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         self.metrics = checkpoint.get('meta', {}).get('teacher_metrics', self.metrics)
+
+
+@HOOKS.register_module()
+class ExactResumeHook(Hook):
+    """Make a resumed run draw the same random numbers as an uninterrupted one.
+
+    MMEngine restores weights, optimizer, schedulers and the data order, but not torch's RNG,
+    so dropout masks (and any torch-random augmentation in the model) differ after a resume.
+    This hook saves torch's CPU/CUDA RNG state with each checkpoint and restores it right before
+    the first iteration after resuming: after MMEngine has replayed the data loader up to the
+    checkpoint (that replay re-draws numpy's numbers for the data transforms exactly as the
+    original run did, which is why numpy's state is left alone).
+    """
+
+    priority = 'VERY_LOW'
+
+    def __init__(self) -> None:
+        self._pending: Optional[dict] = None
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        state = {'torch': torch.get_rng_state()}
+        if torch.cuda.is_available():
+            state['cuda'] = torch.cuda.get_rng_state_all()
+        checkpoint['mmkd_rng_state'] = state
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        self._pending = checkpoint.get('mmkd_rng_state')
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        if self._pending is None:
+            return
+        torch.set_rng_state(self._pending['torch'])
+        if 'cuda' in self._pending and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(self._pending['cuda'])
+        self._pending = None

@@ -266,7 +266,8 @@ def test_build_from_registry():
     from mmengine.registry import DefaultScope
     from mmengine.registry import MODELS as ROOT_MODELS
 
-    kd = MODELS.build(dict(type='KLDivergence', tau=4.0, weight=0.5))
+    with DefaultScope.overwrite_default_scope('mmkd'):
+        kd = MODELS.build(dict(type='KLDivergence', tau=4.0, weight=0.5))
     assert isinstance(kd, KLDivergence) and kd.tau == 4.0 and kd.weight == 0.5
     for name in ('MSEFeature', 'L1Feature', 'ChannelWiseDivergence', 'DepthResponseLoss'):
         assert MODELS.get(name) is not None

@@ -1,7 +1,7 @@
 """The CIFAR KD-zoo backbones: shapes, literature parameter counts, taps, and use in mmpretrain."""
 import pytest
 import torch
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 
 from mmkd.models.backbones import CIFARVGG, CIFARResNet, WideResNet
 
@@ -115,13 +115,13 @@ def test_mmpretrain_image_classifier(backbone, channels):
     from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
 
-    init_default_scope('mmpretrain')
-    model = MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=backbone,
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=100, in_channels=channels)))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(
+            dict(
+                type='ImageClassifier',
+                backbone=backbone,
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead', num_classes=100, in_channels=channels)))
     inputs = torch.randn(2, 3, 32, 32)
     samples = [DataSample().set_gt_label(3), DataSample().set_gt_label(97)]
 

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 from mmengine.config import ConfigDict
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
 from mmseg.evaluation import DepthMetric
 from mmseg.registry import MODELS
@@ -33,8 +33,12 @@ HEAD_EXTRAS = {
 
 
 def build_estimator(head_type: str) -> torch.nn.Module:
-    init_default_scope('mmseg')
     # ConfigDict, as from a config file: DepthEstimator reads ``self.test_cfg.mode``.
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        return _build(head_type)
+
+
+def _build(head_type: str) -> torch.nn.Module:
     return MODELS.build(
         ConfigDict(
             type='DepthEstimator',

@@ -75,8 +75,9 @@ class Distiller(BaseModel):
         losses: loss name -> ``dict(type=..., student=<tap>, teacher=<tap>, connector=None,
             **loss_args)``. The result is logged as ``distill.loss_<name>``.
         student_loss_weight: factor on the student's own task losses (0 disables them).
-        data_preprocessor: defaults to the student's; the teacher sees the same inputs, so
-            student and teacher must normalise images alike.
+        data_preprocessor: settings merged into the student's data preprocessor, which the
+            distiller uses for both models (the teacher sees the student's batch), so student and
+            teacher must normalise images alike.
     """
 
     #: the roles a loss may read taps from; subclasses add their own (e.g. SDKD's proxy)
@@ -97,26 +98,21 @@ class Distiller(BaseModel):
                      if p.kind is not inspect.Parameter.VAR_KEYWORD]
             raise unknown_keys_error('model', type(self).__name__, unknown, valid)
         student_cfg, teacher_cfg = resolve_model_cfg(student), resolve_model_cfg(teacher)
-        if data_preprocessor is None:
-            data_preprocessor = student_cfg.get('data_preprocessor')
-            if _normalisation(student_cfg) != _normalisation(teacher_cfg):
-                raise ConfigError(
-                    'student and teacher normalise images differently (data_preprocessor mean/'
-                    f'std/bgr_to_rgb: {_normalisation(student_cfg)} vs '
-                    f'{_normalisation(teacher_cfg)}), but both see the same batch. Give them the '
-                    'same data_preprocessor.')
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if data_preprocessor:  # e.g. the top-level data_preprocessor MMEngine's Runner passes
+            student_cfg['data_preprocessor'] = {**(student_cfg.get('data_preprocessor') or {}),
+                                                **data_preprocessor}
+        s_norm, t_norm = _normalisation(student_cfg), _normalisation(teacher_cfg)
+        if s_norm[0] and t_norm[0] and s_norm != t_norm:
+            raise ConfigError(
+                'student and teacher normalise images differently (data_preprocessor mean/'
+                f'std/bgr_to_rgb: {s_norm} vs {t_norm}), but both see the same batch. '
+                'Give them the same data_preprocessor.')
+        super().__init__(init_cfg=init_cfg)
         self.student = build_model(student_cfg)
+        # One preprocessing for both: the teacher sees exactly the student's batch.
+        self.data_preprocessor = self.student.data_preprocessor
         self.teacher = build_model(teacher_cfg)
         self._check_label_spaces()
-        self.teacher_ckpt = teacher_ckpt
-        if teacher_ckpt is not None:
-            load_model_weights(self.teacher, teacher_ckpt, 'teacher')
-        else:
-            print_log('Distiller: teacher_ckpt is None, the teacher keeps its random initial '
-                      'weights (fine for tests, useless for distillation).', level=30)
-        self.teacher.requires_grad_(False)
-        self.teacher.eval()
 
         self.tap_paths = self._split_taps(taps or {})
         self.taps = {role: FeatureTaps(self._model_for_role(role), paths, role)
@@ -127,6 +123,16 @@ class Distiller(BaseModel):
         for name, cfg in (losses or {}).items():
             self._add_loss(name, dict(cfg))
         self.student_loss_weight = student_loss_weight
+
+        # Checked after the taps and losses, so every config mistake is reported first.
+        self.teacher_ckpt = teacher_ckpt
+        if teacher_ckpt is not None:
+            load_model_weights(self.teacher, teacher_ckpt, 'teacher')
+        else:
+            print_log('Distiller: teacher_ckpt is None, the teacher keeps its random initial '
+                      'weights (fine for tests, useless for distillation).', level=30)
+        self.teacher.requires_grad_(False)
+        self.teacher.eval()
 
         self._register_state_dict_hook(_drop_teacher_from_state_dict)
         self._register_load_state_dict_pre_hook(self._keep_teacher_on_load)
