@@ -187,3 +187,31 @@ def test_segmentation_distiller_with_dense_kd_and_cwd(mmseg_scope):
     model.eval()
     preds = model.val_step(seg_batch())
     assert preds[0].pred_sem_seg.data.shape[-2:] == (32, 32)
+
+
+class _Negate(torch.nn.Module):
+    def forward(self, x):
+        return -x
+
+
+def test_teacher_transform_changes_only_the_target(mmpretrain_scope):
+    MODELS.register_module(name='_TestNegate', module=_Negate, force=True)
+    plain = cls_distiller(losses=dict(l1=dict(type='mmkd.L1Feature', student='logits',
+                                                teacher='logits')))
+    negated = cls_distiller(losses=dict(l1=dict(type='mmkd.L1Feature', student='logits',
+                                                  teacher='logits',
+                                                  teacher_transform=dict(type='mmkd._TestNegate'))))
+    negated.load_state_dict(plain.state_dict())
+    negated.teacher.load_state_dict(plain.teacher.state_dict())
+    plain.eval()
+    negated.eval()
+    data = plain.data_preprocessor(cls_batch())
+    with torch.no_grad():
+        a = plain.loss(data['inputs'], data['data_samples'])['distill.loss_l1']
+        with plain.taps['student'].recording(), plain.taps['teacher'].recording():
+            plain.student(data['inputs'], mode='tensor')
+            plain.teacher(data['inputs'], mode='tensor')
+            s, t = plain.taps['student']['logits'], plain.taps['teacher']['logits']
+        b = negated.loss(data['inputs'], data['data_samples'])['distill.loss_l1']
+    assert torch.allclose(a, (s - t).abs().mean())
+    assert torch.allclose(b, (s + t).abs().mean())

@@ -73,7 +73,9 @@ class Distiller(BaseModel):
         taps: tap name -> module path for both models, or -> ``dict(student=..., teacher=...)``
             when the paths differ.
         losses: loss name -> ``dict(type=..., student=<tap>, teacher=<tap>, connector=None,
-            **loss_args)``. The result is logged as ``distill.loss_<name>``.
+            teacher_transform=None, **loss_args)``. ``connector`` maps the student tensor onto
+            the teacher's shape; ``teacher_transform`` changes the target tensor before the loss
+            (e.g. SFKD's top-K mask). The result is logged as ``distill.loss_<name>``.
         student_loss_weight: factor on the student's own task losses (0 disables them).
         data_preprocessor: settings merged into the student's data preprocessor, which the
             distiller uses for both models (the teacher sees the student's batch), so student and
@@ -94,9 +96,7 @@ class Distiller(BaseModel):
                  init_cfg: Optional[Mapping[str, Any]] = None,
                  **unknown: Any) -> None:
         if unknown:
-            valid = [k for k, p in inspect.signature(type(self)).parameters.items()
-                     if p.kind is not inspect.Parameter.VAR_KEYWORD]
-            raise unknown_keys_error('model', type(self).__name__, unknown, valid)
+            raise unknown_keys_error('model', type(self).__name__, unknown, self._config_keys())
         student_cfg, teacher_cfg = resolve_model_cfg(student), resolve_model_cfg(teacher)
         if data_preprocessor:  # e.g. the top-level data_preprocessor MMEngine's Runner passes
             student_cfg['data_preprocessor'] = {**(student_cfg.get('data_preprocessor') or {}),
@@ -120,6 +120,7 @@ class Distiller(BaseModel):
         self.loss_specs: List[LossSpec] = []
         self.distill_losses = nn.ModuleDict()
         self.connectors = nn.ModuleDict()
+        self.teacher_transforms = nn.ModuleDict()
         for name, cfg in (losses or {}).items():
             self._add_loss(name, dict(cfg))
         self.student_loss_weight = student_loss_weight
@@ -139,6 +140,19 @@ class Distiller(BaseModel):
         self._predict_with = 'student'
 
     # ----------------------------------------------------------------------------- building
+    @classmethod
+    def _config_keys(cls) -> List[str]:
+        """Every constructor argument of this distiller and its bases (subclasses pass the rest
+        of their keyword arguments up to this class)."""
+        keys: List[str] = []
+        for klass in cls.__mro__:
+            if '__init__' in vars(klass) and issubclass(klass, Distiller):
+                for name, param in inspect.signature(klass.__init__).parameters.items():
+                    if name != 'self' and param.kind is param.POSITIONAL_OR_KEYWORD and \
+                            name not in keys:
+                        keys.append(name)
+        return keys
+
     def _model_for_role(self, role: str) -> nn.Module:
         """The network each tap role reads from (subclasses map extra roles)."""
         return {'student': self.student, 'teacher': self.teacher}[role]
@@ -171,6 +185,7 @@ class Distiller(BaseModel):
                                   f'{did_you_mean(tap, known)} Declared taps: {known}. '
                                   'Add it to `taps` or fix the name.')
         connector = cfg.pop('connector', None)
+        teacher_transform = cfg.pop('teacher_transform', None)
         if 'type' not in cfg:
             raise ConfigError(f"{where}: missing `type`, e.g. type='mmkd.KLDivergence'.")
         loss_cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
@@ -183,6 +198,8 @@ class Distiller(BaseModel):
         self.distill_losses[name] = loss_cls(**params)
         if connector is not None:
             self.connectors[name] = MODELS.build(connector)
+        if teacher_transform is not None:
+            self.teacher_transforms[name] = MODELS.build(teacher_transform)
         self.loss_specs.append(LossSpec(name, tap_names))
 
     def _check_label_spaces(self) -> None:
@@ -253,7 +270,10 @@ class Distiller(BaseModel):
         return terms
 
     def apply_loss(self, name: str, student: Tensor, target: Tensor) -> Tensor:
-        """Project the student tap with the loss's connector, check shapes, apply the loss."""
+        """Transform the target (e.g. a salient-value mask), project the student tap with the
+        loss's connector, check shapes, apply the loss."""
+        if name in self.teacher_transforms:
+            target = self.teacher_transforms[name](target)
         if name in self.connectors:
             student = self.connectors[name](student, target)
         if student.shape != target.shape:
