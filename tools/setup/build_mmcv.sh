@@ -12,6 +12,7 @@
 #   * the extension imports torch at build time, hence `--no-build-isolation`.
 # The wheel is kept in $MMKD_WHEEL_CACHE, so later set-ups on the same machine install it in seconds.
 # On a CUDA machine set FORCE_CUDA=1 (and TORCH_CUDA_ARCH_LIST) to build the CUDA ops as well.
+# Needs torch installed first; install requirements.txt before importing mmcv.
 set -euo pipefail
 
 MMCV_VERSION="${MMCV_VERSION:-2.1.0}"
@@ -42,5 +43,6 @@ if ! ls "$slot"/mmcv-"$MMCV_VERSION"-*.whl >/dev/null 2>&1; then
   mkdir -p "$slot"
   mv "$work"/wheel/mmcv-*.whl "$slot"/
 fi
+# --no-deps: mmcv's own requirements (mmengine, opencv, ...) come pinned from requirements.txt.
 "$PY" -m pip install -q --no-deps --force-reinstall "$slot"/mmcv-"$MMCV_VERSION"-*.whl
-"$PY" -c 'import mmcv.ops, mmcv; print("[mmkd] mmcv", mmcv.__version__, "with ops is installed")'
+echo "[mmkd] mmcv $MMCV_VERSION with ops is installed (from $slot)"

@@ -26,11 +26,12 @@ py="$VENV/bin/python"
 "$py" -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
 "$py" -m pip install -q "${TORCH_PINS[@]}" 2>&1 | grep -v "is ignored" || true
 "$py" -c 'import torch, torchvision' || { echo "[mmkd] torch/torchvision did not install" >&2; exit 1; }
+# the rest of the stack first: mmcv is installed without its dependencies, which these pin
+"$py" -m pip install -q -r requirements.txt "${TORCH_PINS[@]}" 2>&1 | grep -v "is ignored" || true
 if ! "$py" -c 'import mmcv, mmcv.ops' 2>/dev/null || [[ "$("$py" -c 'import mmcv; print(mmcv.__version__)')" != 2.1.0 ]]; then
   PYTHON="$py" bash tools/setup/build_mmcv.sh
 fi
 # --no-deps for mmkd itself keeps pip from trying to re-resolve mmcv from PyPI's source release.
-"$py" -m pip install -q -r requirements.txt "${TORCH_PINS[@]}" 2>&1 | grep -v "is ignored" || true
 "$py" -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v "is ignored" || true
 "$py" -c 'import mmkd, mmseg, mmpretrain, mmcv.ops' || { echo "[mmkd] set-up incomplete" >&2; exit 1; }
 rm -f "$VENV"/.mmkd-setup-*
