@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Dict, Iterator, Mapping, Optional
 
-import torch
 from torch import Tensor, nn
 
 from mmkd.utils.errors import ConfigError, did_you_mean

@@ -68,7 +68,6 @@ def last_checkpoint(work_dir: str) -> Optional[str]:
 
 def num_params(config: str, distills: bool) -> float:
     """Student parameters in millions (what is deployed)."""
-    import torch  # noqa: F401
     from mmengine.config import Config
     from mmengine.registry import MODELS, DefaultScope
 

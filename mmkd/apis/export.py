@@ -11,10 +11,8 @@ from mmengine.config import Config
 
 from mmkd.engine.checkpoint import load_checkpoint_file
 from mmkd.models.build import resolve_model_cfg
-from mmkd.registry import MODELS
+from mmkd.registry import HOOKS, MODELS
 
-#: hooks that only make sense while distilling
-_DISTILL_ONLY_HOOKS = ('mmkd.TeacherReferenceHook', 'TeacherReferenceHook')
 
 
 def is_distiller_config(cfg: Config) -> bool:
@@ -24,6 +22,13 @@ def is_distiller_config(cfg: Config) -> bool:
     return isinstance(cls, type) and issubclass(cls, Distiller)
 
 
+def _distillation_only(hook_cfg: dict) -> bool:
+    """Hooks that need a distiller (they say so with ``distillation_only = True``)."""
+    hook_type = hook_cfg.get('type')
+    cls = HOOKS.get(hook_type) if isinstance(hook_type, str) else hook_type
+    return bool(getattr(cls, 'distillation_only', False))
+
+
 def student_config(cfg: Config) -> Config:
     """The distillation config with ``model`` replaced by the plain student."""
     cfg = copy.deepcopy(cfg)
@@ -31,7 +36,7 @@ def student_config(cfg: Config) -> Config:
     if cfg.model.get('data_preprocessor') is not None:
         student['data_preprocessor'] = cfg.model.data_preprocessor
     cfg.model = student
-    hooks = [h for h in cfg.get('custom_hooks', []) if h.get('type') not in _DISTILL_ONLY_HOOKS]
+    hooks = [h for h in cfg.get('custom_hooks', []) if not _distillation_only(h)]
     cfg.custom_hooks = hooks
     for key in ('load_from', 'resume'):
         cfg.pop(key, None)

@@ -19,6 +19,7 @@ class TeacherReferenceHook(Hook):
     """
 
     priority = 'LOW'
+    distillation_only = True  # dropped from exported student configs
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled

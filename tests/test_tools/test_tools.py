@@ -12,8 +12,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
-from mmkd.datasets.embedded import (generate_cityscapes, generate_digits_cifar10,
-                                    generate_nyu)
+from tests.test_tools.conftest import free_port
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG = osp.join(ROOT, 'configs')
@@ -24,15 +23,6 @@ DEPTH_TEACHER = f'{CFG}/models/depth_psp-r18w32_demo-600it_embedded-nyu.py'
 DEPTH_KD = f'{CFG}/kd/depth_kd_demo.py'
 CLS_TEACHER = f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py'
 CLS_KD = f'{CFG}/kd/cls_kd_demo.py'
-
-
-@pytest.fixture(scope='session')
-def data_root(tmp_path_factory) -> str:
-    root = str(tmp_path_factory.mktemp('data'))
-    generate_cityscapes(osp.join(root, 'cityscapes'), num_train=8, num_val=4)
-    generate_nyu(osp.join(root, 'nyu'), num_train=8, num_test=4)
-    generate_digits_cifar10(osp.join(root, 'digits_cifar10'))
-    return root
 
 
 def data_options(root: str, name: str) -> List[str]:
@@ -161,7 +151,7 @@ def test_cls_teacher_then_distillation(data_root, tmp_path):
 def test_dist_train_two_processes_on_cpu(seg_run, data_root, tmp_path):
     options = data_options(data_root, 'cityscapes') + iter_options(2) + [
         f'model.teacher_ckpt={seg_run["teacher_ckpt"]}']
-    env_port = str(29500 + os.getpid() % 1000)
+    env_port = free_port()
     proc = subprocess.run(['bash', 'tools/dist_train.sh', SEG_KD, '2', '--work-dir',
                            f'{tmp_path}/dist', '--cfg-options', *options], cwd=ROOT,
                           env=dict(os.environ, PORT=env_port, PYTHON=sys.executable,

@@ -1,3 +1,4 @@
 from .base import Distiller, NonFiniteLossError
+from .sdkd import SDKD, SDKDPhaseHook
 
-__all__ = ['Distiller', 'NonFiniteLossError']
+__all__ = ['Distiller', 'NonFiniteLossError', 'SDKD', 'SDKDPhaseHook']

@@ -25,6 +25,7 @@ from torch import Tensor, nn
 
 from mmkd.engine.checkpoint import load_model_weights
 from mmkd.models.build import build_model, resolve_model_cfg
+from mmkd.models.losses.utils import labels_from_data_samples
 from mmkd.registry import MODELS
 from mmkd.taps import FeatureTaps
 from mmkd.utils.errors import ConfigError, check_known_kwargs, did_you_mean, unknown_keys_error
@@ -252,7 +253,7 @@ class Distiller(BaseModel):
         self.teacher_forward(inputs)
         losses = {f'student.{k}': (v * self.student_loss_weight if 'loss' in k else v)
                   for k, v in student_losses.items()}
-        losses.update(self.distill_terms())
+        losses.update(self.distill_terms(data_samples))
         for taps in self.taps.values():
             taps.clear()
         return losses
@@ -260,16 +261,18 @@ class Distiller(BaseModel):
     def read_tap(self, role: str, tap: str) -> Tensor:
         return self.taps[role][tap]
 
-    def distill_terms(self) -> Dict[str, Tensor]:
+    def distill_terms(self, data_samples: Optional[List[Any]] = None) -> Dict[str, Tensor]:
         """Every configured distillation loss, read from the recorded taps."""
         terms = {}
         for spec in self.loss_specs:
             student = self.read_tap('student', spec.taps['student'])
             teacher = self.read_tap('teacher', spec.taps['teacher']).detach()
-            terms[f'distill.loss_{spec.name}'] = self.apply_loss(spec.name, student, teacher)
+            terms[f'distill.loss_{spec.name}'] = self.apply_loss(
+                spec.name, student, teacher, data_samples)
         return terms
 
-    def apply_loss(self, name: str, student: Tensor, target: Tensor) -> Tensor:
+    def apply_loss(self, name: str, student: Tensor, target: Tensor,
+                   data_samples: Optional[List[Any]] = None) -> Tensor:
         """Transform the target (e.g. a salient-value mask), project the student tap with the
         loss's connector, check shapes, apply the loss."""
         if name in self.teacher_transforms:
@@ -278,7 +281,14 @@ class Distiller(BaseModel):
             student = self.connectors[name](student, target)
         if student.shape != target.shape:
             raise ConfigError(_shape_mismatch_message(name, student, target))
-        return self.distill_losses[name](student, target)
+        loss = self.distill_losses[name]
+        if getattr(loss, 'needs_labels', False):  # e.g. DKD: the ground-truth class
+            if data_samples is None:
+                raise ConfigError(f'losses.{name}: {type(loss).__name__} needs the labels, '
+                                  'which this distiller step does not provide.')
+            labels = labels_from_data_samples(data_samples).to(student.device)
+            return loss(student, target, labels=labels)
+        return loss(student, target)
 
     def predict(self, inputs: Tensor, data_samples: Optional[List[Any]] = None) -> List[Any]:
         return getattr(self, self._predict_with).predict(inputs, data_samples)

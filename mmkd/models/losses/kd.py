@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.registry import MODELS
-from .utils import check_min_ndim, check_same_shape
+from .utils import check_min_ndim, check_same_shape, kl_terms
 
 
 @MODELS.register_module()
@@ -44,5 +44,5 @@ class KLDivergence(nn.Module):
         teacher = teacher.detach()
         log_p_s = F.log_softmax(student / self.tau, dim=1)
         log_p_t = F.log_softmax(teacher / self.tau, dim=1)
-        kl = (log_p_t.exp() * (log_p_t - log_p_s)).sum(dim=1)  # (N, *spatial)
+        kl = kl_terms(log_p_t, log_p_s).sum(dim=1)  # (N, *spatial)
         return self.weight * self.tau**2 * kl.mean()

@@ -1,0 +1,12 @@
+# Decoupled KD (Zhao et al., CVPR 2022) on CIFAR-100: ResNet-32x4 (teacher) -> ResNet-8x4
+# (student). The official CIFAR setting: CE 1.0, alpha 1 (TCKD), beta 8 (NCKD), tau 4, linear
+# warm-up of the DKD weight over the first 20 epochs.
+# DKD reads the ground-truth labels: needs the distiller to pass `labels=` to losses with
+# `needs_labels = True` (see mmkd.models.losses.dkd); the model builds without it.
+_base_ = ['../kd/cls_kd_resnet32x4_to_resnet8x4_1xb64-240e_cifar100.py']
+model = dict(
+    losses=dict(_delete_=True,
+                dkd=dict(type='mmkd.DKDLoss', alpha=1.0, beta=8.0, tau=4.0, warmup=20,
+                         warmup_by='epoch', student='logits', teacher='logits')),
+    student_loss_weight=1.0,
+)

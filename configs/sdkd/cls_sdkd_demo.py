@@ -1,0 +1,14 @@
+# SDKD on the embedded digits: ResNet-20 -> ResNet-8 (the cls KD demo's pair), fused at layer2.
+# Train the teacher first: tools/train.py configs/models/cls_resnet20_demo-15e_embedded-digits.py
+_base_ = ['../kd/cls_kd_demo.py']
+model = dict(
+    type='mmkd.SDKD',
+    losses=None,  # SDKD builds its own terms
+    student_loss_weight=1.0,
+    fusion=dict(student='backbone.layer2', teacher='backbone.layer2'),
+    ffb=dict(channels=32, num_convs=2),
+    tau=4.0, lambda_=1.0,
+)
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'ffb': dict(lr_mult=1.0)}))
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook'),
+                dict(type='mmkd.SDKDPhaseHook', begin_epoch=7)]

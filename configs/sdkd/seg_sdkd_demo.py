@@ -1,0 +1,16 @@
+# SDKD on the embedded street scenes: the demo teacher -> the demo student (the seg KD demo's
+# pair), proxy teacher fused at layer3; per-pixel KL over classes, mmseg's CE on the proxy.
+# Train the teacher first: tools/train.py configs/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py
+_base_ = ['../kd/seg_kd_demo.py']
+model = dict(
+    type='mmkd.SDKD',
+    losses=None,  # SDKD builds its own terms
+    fusion=dict(student='backbone.layer3', teacher='backbone.layer3'),
+    ffb=dict(channels=32, num_convs=2),
+    tau=1.0, lambda_=1.0,
+)
+# one optimizer for student and FFB (their gradients are separated by SDKD itself). DDP needs no
+# find_unused_parameters: every iteration the student gets gradients from L_S, the FFB from L_PT.
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'ffb': dict(lr_mult=1.0)}))
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook'),
+                dict(type='mmkd.SDKDPhaseHook', begin_iter=300)]

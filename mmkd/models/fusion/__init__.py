@@ -1,0 +1,3 @@
+from .ffb import FeatureFusionBlock
+
+__all__ = ['FeatureFusionBlock']

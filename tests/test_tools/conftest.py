@@ -1,0 +1,23 @@
+"""Small embedded datasets shared by the tools tests (generated once per session)."""
+import os.path as osp
+
+import pytest
+
+from mmkd.datasets.embedded import generate_cityscapes, generate_digits_cifar10, generate_nyu
+
+
+@pytest.fixture(scope='session')
+def data_root(tmp_path_factory) -> str:
+    root = str(tmp_path_factory.mktemp('data'))
+    generate_cityscapes(osp.join(root, 'cityscapes'), num_train=8, num_val=4)
+    generate_nyu(osp.join(root, 'nyu'), num_train=8, num_test=4)
+    generate_digits_cifar10(osp.join(root, 'digits_cifar10'))
+    return root
+
+
+def free_port() -> str:
+    """A TCP port nobody listens on now, for torchrun's rendezvous."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return str(sock.getsockname()[1])

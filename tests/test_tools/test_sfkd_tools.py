@@ -1,0 +1,57 @@
+"""A few training iterations (tools/train.py, as users run it) of every SFKD and baseline demo:
+SFKD (configs/sfkd), DKD, DIST, AT and FitNet. The teachers stay random (teacher_ckpt=None):
+these runs check the wiring, not the accuracy."""
+import glob
+import math
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from .test_tools import (CFG, data_options, iter_options,  # noqa: F401
+                         logged_losses, train)
+
+SEG, DEPTH, CLS = 'cityscapes', 'nyu', 'digits_cifar10'
+DEMOS = [
+    ('sfkd/cls_kd-sfkd_demo.py', CLS),
+    ('sfkd/seg_kd-sfkd_demo.py', SEG),
+    ('sfkd/seg_cwd-sfkd_demo.py', SEG),
+    ('sfkd/depth_fitnet-sfkd_demo.py', DEPTH),
+    ('sfkd/depth_at-sfkd_demo.py', DEPTH),
+    ('dkd/cls_dkd_demo.py', CLS),
+    ('dkd/seg_dkd_demo.py', SEG),
+    ('dist/cls_dist_demo.py', CLS),
+    ('dist/seg_dist_demo.py', SEG),
+    ('at/cls_at_demo.py', CLS),
+    ('at/seg_at_demo.py', SEG),
+    ('at/depth_at_demo.py', DEPTH),
+    ('fitnet/depth_fitnet_demo.py', DEPTH),
+]
+
+CLS_OPTIONS = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+               'default_hooks.checkpoint.interval=1', 'train_dataloader.dataset.indices=16',
+               'val_dataloader.dataset.indices=16', 'train_dataloader.batch_size=8',
+               'default_hooks.logger.interval=1']
+
+
+def test_every_new_demo_is_listed():
+    found = {osp.relpath(p, CFG) for folder in ('sfkd', 'dkd', 'dist', 'at', 'fitnet')
+             for p in glob.glob(osp.join(CFG, folder, '*_demo.py'))}
+    assert found == {path for path, _ in DEMOS}
+
+
+@pytest.mark.parametrize('config, dataset', DEMOS, ids=[p for p, _ in DEMOS])
+def test_demo_trains_a_few_iterations(config, dataset, data_root, tmp_path):
+    path = osp.join(CFG, config)
+    cfg = Config.fromfile(path)
+    if dataset == CLS:
+        options = data_options(data_root, dataset) + CLS_OPTIONS
+    else:
+        options = data_options(data_root, dataset) + iter_options(2)
+    train(path, str(tmp_path / 'work'), options + ['model.teacher_ckpt=None'])
+    losses = logged_losses(str(tmp_path / 'work'))
+    assert len(losses) == 2
+    expected = {f'distill.loss_{name}' for name in cfg.model.losses}
+    for step, values in losses.items():
+        assert expected <= set(values), (step, sorted(values))
+        assert all(math.isfinite(v) for v in values.values())
