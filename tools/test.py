@@ -14,7 +14,7 @@ import os.path as osp
 import sys
 import warnings
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
@@ -22,6 +22,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import mmkd  # noqa: E402,F401
 from mmkd.apis import export_student, is_distiller_config  # noqa: E402
+from mmkd.apis.cli import add_runner_args, load_config, run_cli  # noqa: E402
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
 from mmkd.models.build import resolve_model_cfg  # noqa: E402
 from mmkd.utils import ConfigError  # noqa: E402
@@ -34,24 +35,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', nargs='?', help='not needed with --teacher')
     parser.add_argument('--teacher', action='store_true',
                         help='evaluate the teacher of a distillation config (its teacher_ckpt)')
-    parser.add_argument('--work-dir')
     parser.add_argument('--metrics-out', help='write the metrics as JSON to this file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_args(parser)
+    return parser.parse_args()
 
 
 def build_cfg(args: argparse.Namespace) -> Config:
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    name = osp.splitext(osp.basename(args.config))[0]
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join('./work_dirs', name)
+    cfg = load_config(args)
     if is_distiller_config(cfg):
         if args.teacher:
             checkpoint = cfg.model.teacher_ckpt
@@ -64,8 +54,9 @@ def build_cfg(args: argparse.Namespace) -> Config:
             if not args.checkpoint:
                 raise ConfigError('give the distiller checkpoint to evaluate (or --teacher).')
             checkpoint = osp.join(cfg.work_dir, 'test_student', 'student.pth')
+            work_dir = cfg.work_dir
             cfg = Config.fromfile(export_student(cfg, args.checkpoint, checkpoint))
-            cfg.launcher, cfg.work_dir = args.launcher, args.work_dir or cfg.work_dir
+            cfg.launcher, cfg.work_dir = args.launcher, work_dir
     else:
         if args.teacher:
             raise ConfigError('--teacher needs a distillation config.')
@@ -86,14 +77,7 @@ def _as_number(value):
 
 def main() -> int:
     args = parse_args()
-    try:
-        cfg = build_cfg(args)
-        metrics = Runner.from_cfg(cfg).test()
-    except ConfigError as err:
-        if os.environ.get('MMKD_DEBUG'):
-            raise
-        print(f'\nmmkd: error: {err}\n(set MMKD_DEBUG=1 for the traceback)', file=sys.stderr)
-        return 1
+    metrics = Runner.from_cfg(build_cfg(args)).test()
     if args.metrics_out:
         os.makedirs(osp.dirname(osp.abspath(args.metrics_out)), exist_ok=True)
         with open(args.metrics_out, 'w') as f:
@@ -102,4 +86,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_cli(main))

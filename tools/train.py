@@ -1,16 +1,15 @@
 """Train a model or a distiller from a config: the OpenMMLab `tools/train.py`, plus mmkd's
-CPU multi-process support and clear errors.
+CPU multi-process support, exact resuming and clear errors.
 
-    python tools/train.py configs/kd/seg_demo_pspnet-r18d4_to_r18d1_embedded-cityscapes.py
+    python tools/train.py configs/kd/seg_kd_demo.py
     tools/dist_train.sh configs/sdkd/seg_....py 8
 """
 import argparse
-import os
 import os.path as osp
 import sys
 import warnings
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
@@ -18,38 +17,23 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 # mmengine 0.10.7 resolves `mmseg::` config paths through the deprecated pkg_resources
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import mmkd  # noqa: E402,F401  (registers mmkd, allows safe loading of MMEngine checkpoints)
+from mmkd.apis.cli import add_runner_args, load_config, run_cli  # noqa: E402
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
-from mmkd.models.distillers import NonFiniteLossError  # noqa: E402
-from mmkd.utils import ConfigError  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model or distil a student')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and checkpoints')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from the given checkpoint, or from the latest one in the '
                              'work dir when no path is given')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. train_cfg.max_iters=100')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_args(parser)
+    return parser.parse_args()
 
 
 def build_cfg(args: argparse.Namespace) -> Config:
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args)
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
@@ -65,18 +49,11 @@ def build_cfg(args: argparse.Namespace) -> Config:
 
 
 def main() -> int:
-    args = parse_args()
-    try:
-        cfg = build_cfg(args)
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-        runner.train()
-    except (ConfigError, NonFiniteLossError) as err:
-        if os.environ.get('MMKD_DEBUG'):
-            raise
-        print(f'\nmmkd: error: {err}\n(set MMKD_DEBUG=1 for the traceback)', file=sys.stderr)
-        return 1
+    cfg = build_cfg(parse_args())
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    runner.train()
     return 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_cli(main))

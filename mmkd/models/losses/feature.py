@@ -12,35 +12,40 @@ from .utils import check_same_shape
 _HINT = 'add a connector to resize/project the student feature to the teacher\'s shape'
 
 
+class _FeatureDistance(nn.Module):
+    """``weight * mean(distance(s, t))`` over all elements of two equally shaped features."""
+
+    def __init__(self, weight: float = 1.0) -> None:
+        super().__init__()
+        self.weight = float(weight)
+
+    def distance(self, student: Tensor, teacher: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, student: Tensor, teacher: Tensor) -> Tensor:
+        check_same_shape(type(self).__name__, student, teacher, _HINT)
+        return self.weight * self.distance(student, teacher.detach())
+
+
 @MODELS.register_module()
-class MSEFeature(nn.Module):
+class MSEFeature(_FeatureDistance):
     """Mean squared error between features: ``weight * mean((s - t)²)`` over all elements.
 
     Args:
         weight: multiplier of the returned loss.
     """
 
-    def __init__(self, weight: float = 1.0) -> None:
-        super().__init__()
-        self.weight = float(weight)
-
-    def forward(self, student: Tensor, teacher: Tensor) -> Tensor:
-        check_same_shape(type(self).__name__, student, teacher, _HINT)
-        return self.weight * F.mse_loss(student, teacher.detach(), reduction='mean')
+    def distance(self, student: Tensor, teacher: Tensor) -> Tensor:
+        return F.mse_loss(student, teacher, reduction='mean')
 
 
 @MODELS.register_module()
-class L1Feature(nn.Module):
+class L1Feature(_FeatureDistance):
     """Mean absolute error between features: ``weight * mean(|s - t|)`` over all elements.
 
     Args:
         weight: multiplier of the returned loss.
     """
 
-    def __init__(self, weight: float = 1.0) -> None:
-        super().__init__()
-        self.weight = float(weight)
-
-    def forward(self, student: Tensor, teacher: Tensor) -> Tensor:
-        check_same_shape(type(self).__name__, student, teacher, _HINT)
-        return self.weight * F.l1_loss(student, teacher.detach(), reduction='mean')
+    def distance(self, student: Tensor, teacher: Tensor) -> Tensor:
+        return F.l1_loss(student, teacher, reduction='mean')
