@@ -439,6 +439,19 @@ def render_street_scene(rng: np.random.Generator, height: int = 64,
     return img, canvas.label
 
 
+def jitter_labels(rng: np.random.Generator, label: np.ndarray, amplitude: float,
+                  cell: float = 6.0) -> np.ndarray:
+    """Annotation noise: resample the label map along a smooth random displacement field, so
+    every boundary moves by up to ``amplitude`` pixels and thin objects may be cut, as with
+    sloppy polygon annotation. The image is untouched."""
+    h, w = label.shape
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    dx = amplitude * np.clip(_smooth_noise(rng, h, w, cell), -1.5, 1.5) / 1.5
+    dy = amplitude * np.clip(_smooth_noise(rng, h, w, cell), -1.5, 1.5) / 1.5
+    return cv2.remap(label, xs + dx, ys + dy, interpolation=cv2.INTER_NEAREST,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
 def cityscapes_stem(split: str, index: int) -> str:
     """``<city>_<seq>_<frame>`` as in Cityscapes (frame 000019 is the annotated one there)."""
     cities = _CITIES[split]
@@ -446,15 +459,26 @@ def cityscapes_stem(split: str, index: int) -> str:
 
 
 def generate_cityscapes(root: str, num_train: int = 300, num_val: int = 60, height: int = 64,
-                        width: int = 128, seed: int = 0, force: bool = False) -> GenerationReport:
-    """Write ``leftImg8bit/{train,val}`` and ``gtFine/{train,val}`` (``*_labelTrainIds.png``)."""
+                        width: int = 128, seed: int = 0, force: bool = False,
+                        train_label_jitter: float = 0.0) -> GenerationReport:
+    """Write ``leftImg8bit/{train,val}`` and ``gtFine/{train,val}`` (``*_labelTrainIds.png``).
+
+    ``train_label_jitter`` (pixels) makes the *train* annotations imprecise the way hand-drawn
+    polygons are: boundaries wander by up to about that many pixels along a smooth random field
+    (see :func:`jitter_labels`). Validation annotations stay exact.
+    """
     params = dict(num_train=num_train, num_val=num_val, height=height, width=width, seed=seed)
+    if train_label_jitter:
+        params['train_label_jitter'] = train_label_jitter
     counts = dict(train=num_train, val=num_val)
 
     def write() -> Dict[str, int]:
         for split, num in counts.items():
             for i in range(num):
                 img, label = render_street_scene(item_rng(seed, split, i), height, width)
+                if split == 'train' and train_label_jitter:
+                    label = jitter_labels(item_rng(seed + 1000, split, i), label,
+                                          train_label_jitter)
                 stem = cityscapes_stem(split, i)
                 city = stem.split('_')[0]
                 _imwrite(osp.join(root, 'leftImg8bit', split, city, f'{stem}_leftImg8bit.png'),

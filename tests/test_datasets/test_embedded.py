@@ -167,3 +167,27 @@ def test_cifar100_embedded_reads_digit_styles(data_root: str) -> None:
     assert len(train.CLASSES) == 100 and train.CLASSES == CIFAR100_DIGIT_CLASSES
     labels = sorted(train.get_data_info(i)['gt_label'] for i in range(len(train)))
     assert labels == list(range(100))
+
+
+def test_train_label_jitter_moves_only_train_boundaries(tmp_path):
+    import glob
+
+    import cv2
+    import numpy as np
+
+    from mmkd.datasets.embedded import generate_cityscapes
+    generate_cityscapes(str(tmp_path / 'clean'), num_train=4, num_val=2)
+    generate_cityscapes(str(tmp_path / 'noisy'), num_train=4, num_val=2, train_label_jitter=3.0)
+
+    def read(kind: str, pattern: str):
+        return [cv2.imread(p, cv2.IMREAD_UNCHANGED)
+                for p in sorted(glob.glob(str(tmp_path / kind / pattern), recursive=True))]
+
+    for pattern in ('leftImg8bit/**/*.png', 'gtFine/val/**/*.png'):
+        assert all(np.array_equal(a, b) for a, b in zip(read('clean', pattern),
+                                                        read('noisy', pattern)))
+    changed = [float((a != b).mean()) for a, b in zip(read('clean', 'gtFine/train/**/*.png'),
+                                                      read('noisy', 'gtFine/train/**/*.png'))]
+    assert len(changed) == 4 and all(0.0 < c < 0.3 for c in changed)  # boundaries, not regions
+    for a, b in zip(read('clean', 'gtFine/train/**/*.png'), read('noisy', 'gtFine/train/**/*.png')):
+        assert set(np.unique(b)) <= set(np.unique(a))  # no new classes appear
