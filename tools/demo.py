@@ -16,6 +16,7 @@ import shlex
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from typing import List, Optional
 
@@ -68,6 +69,7 @@ def last_checkpoint(work_dir: str) -> Optional[str]:
 
 def num_params(config: str, distills: bool) -> float:
     """Student parameters in millions (what is deployed)."""
+    warnings.filterwarnings('ignore')  # upstream deprecation chatter while building models
     from mmengine.config import Config
     from mmengine.registry import MODELS, DefaultScope
 
