@@ -1,9 +1,10 @@
 """The main job, end to end on this machine: `make demo`.
 
-Generates the embedded street-scene data (Cityscapes layout), trains a segmentation teacher,
-trains the student alone, distils the student from the teacher with each method, evaluates
-every model with `tools/test.py` on the validation split (last checkpoint, not best), exports
-the distilled students as plain mmseg checkpoints, and prints one table.
+For each task (semantic segmentation on the embedded street scenes in the Cityscapes layout,
+then classification of scikit-learn's real handwritten digits in CIFAR's format): trains a
+teacher, trains the student alone, distils the student from the teacher with each method,
+evaluates every model with `tools/test.py` on the held-out split (last checkpoint, not best),
+exports the distilled students as plain upstream checkpoints, and prints one table per task.
 
 Every step is an ordinary command, printed before it runs, so any row can be reproduced by
 hand. Finished runs are reused (their last checkpoint exists); `--fresh` retrains everything.
@@ -23,29 +24,56 @@ from typing import List, Optional
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmkd.datasets.embedded import generate_cityscapes  # noqa: E402
+from mmkd.datasets.embedded import generate_cityscapes, generate_digits_cifar10  # noqa: E402
 
-TEACHER_CFG = 'configs/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
-STUDENT_CFG = 'configs/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py'
 
 
 @dataclass
 class Run:
-    """One row of the table: a config trained into a work dir."""
+    """One row of a table: a config trained into a work dir."""
     label: str
     config: str
     name: str
     distills: bool = False
 
 
-RUNS = [
-    Run('teacher (PSPNet-R18, 32 base channels)', TEACHER_CFG, 'seg_teacher'),
-    Run('student alone (PSPNet-R18, 8 base channels)', STUDENT_CFG, 'seg_student'),
-    Run('student + KD (pixel-wise KL)', 'configs/kd/seg_kd_demo.py', 'seg_kd', distills=True),
+@dataclass
+class Task:
+    """One table: a teacher, the student alone and the distilled students on one dataset."""
+    title: str
+    dataset: str  # folder under --data
+    metric: str  # the metric the table compares
+    extra: Optional[str]  # a second metric shown, if any
+    runs: List[Run]
+
+
+def _with_sdkd(runs: List[Run], config: str, name: str) -> List[Run]:
+    if osp.exists(osp.join(ROOT, config)):
+        runs.append(Run('student + SDKD (proxy teacher + FFB)', config, name, distills=True))
+    return runs
+
+
+TASKS = [
+    Task('semantic segmentation on the embedded street scenes (Cityscapes layout)',
+         'cityscapes', 'mIoU', 'aAcc', _with_sdkd([
+             Run('teacher (PSPNet-R18, 32 base channels)',
+                 'configs/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py',
+                 'seg_teacher'),
+             Run('student alone (PSPNet-R18, 8 base channels)',
+                 'configs/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py',
+                 'seg_student'),
+             Run('student + KD (pixel-wise KL)', 'configs/kd/seg_kd_demo.py', 'seg_kd',
+                 distills=True),
+         ], 'configs/sdkd/seg_sdkd_demo.py', 'seg_sdkd')),
+    Task('classification of the real sklearn digits (CIFAR-10 format, 359 test images)',
+         'digits_cifar10', 'accuracy/top1', None, _with_sdkd([
+             Run('teacher (CIFAR ResNet-20)',
+                 'configs/models/cls_resnet20_demo-15e_embedded-digits.py', 'cls_teacher'),
+             Run('student alone (CIFAR ResNet-8)',
+                 'configs/models/cls_resnet8_demo-15e_embedded-digits.py', 'cls_student'),
+             Run('student + KD (tau 4)', 'configs/kd/cls_kd_demo.py', 'cls_kd', distills=True),
+         ], 'configs/sdkd/cls_sdkd_demo.py', 'cls_sdkd')),
 ]
-SDKD_CFG = 'configs/sdkd/seg_sdkd_demo.py'
-if osp.exists(osp.join(ROOT, SDKD_CFG)):
-    RUNS.append(Run('student + SDKD (proxy teacher + FFB)', SDKD_CFG, 'seg_sdkd', distills=True))
 
 
 def run(cmd: List[str]) -> None:
@@ -93,16 +121,25 @@ def main() -> None:
     py = sys.executable
     start = time.time()
 
-    print('== 1. data: embedded street scenes in the Cityscapes layout', flush=True)
+    print('== data: the embedded street scenes and the sklearn digits', flush=True)
     print(generate_cityscapes(osp.join(args.data, 'cityscapes')), flush=True)
-    data_opts = [f'{s}_dataloader.dataset.data_root={args.data}/cityscapes'
-                 for s in ('train', 'val', 'test')] + [f'randomness.seed={args.seed}']
+    print(generate_digits_cifar10(osp.join(args.data, 'digits_cifar10')), flush=True)
+    tables = [run_task(task, args, py) for task in TASKS]
+    print(f'\n== mmkd demo (test split, last checkpoint, seed {args.seed}; '
+          f'{time.time() - start:.0f} s in all)')
+    for task, rows in zip(TASKS, tables):
+        print_table(task, rows)
 
+
+def run_task(task: Task, args: argparse.Namespace, py: str) -> list:
+    """Train (or reuse), evaluate and export every run of one task."""
+    data_opts = [f'{s}_dataloader.dataset.data_root={args.data}/{task.dataset}'
+                 for s in ('train', 'val', 'test')] + [f'randomness.seed={args.seed}']
     rows = []
     teacher_ckpt = None
-    for step, r in enumerate(RUNS, start=2):
+    for r in task.runs:
         work_dir = osp.join(args.work_dir, r.name)
-        print(f'\n== {step}. {r.label}', flush=True)
+        print(f'\n== {task.dataset}: {r.label}', flush=True)
         opts = list(data_opts)
         if r.distills:
             opts.append(f'model.teacher_ckpt={teacher_ckpt}')
@@ -123,21 +160,24 @@ def main() -> None:
         else:
             teacher_ckpt = teacher_ckpt or ckpt
         rows.append((r.label, num_params(r.config, r.distills), metrics, ckpt, exported))
+    return rows
 
-    print(f'\n== mmkd demo: semantic segmentation on the embedded street scenes '
-          f'(val split, last checkpoint, seed {args.seed}; {time.time() - start:.0f} s in all)')
-    baseline = rows[1][2]['mIoU']
-    print(f'| {"model":44} | params | mIoU  | aAcc  | vs alone |')
-    print(f'|{"-" * 46}|--------|-------|-------|----------|')
+
+def print_table(task: Task, rows: list) -> None:
+    metric, extra = task.metric, task.extra
+    baseline = rows[1][2][metric]
+    print(f'\n{task.title}')
+    columns = [metric] + ([extra] if extra else [])
+    print(f'| {"model":44} | params | ' + ' | '.join(f'{c:>13}' for c in columns) + ' | vs alone |')
+    print(f'|{"-" * 46}|--------|' + '|'.join('-' * 15 for _ in columns) + '|----------|')
     for label, params, metrics, _, _ in rows:
-        gain = metrics['mIoU'] - baseline
-        print(f'| {label:44} | {params:5.2f}M | {metrics["mIoU"]:5.2f} | {metrics["aAcc"]:5.2f} | '
-              f'{gain:+8.2f} |')
-    print('\ncheckpoints:')
+        values = ' | '.join(f'{metrics[c]:13.2f}' for c in columns)
+        print(f'| {label:44} | {params:5.2f}M | {values} | {metrics[metric] - baseline:+8.2f} |')
+    print('checkpoints:')
     for label, _, _, ckpt, exported in rows:
         print(f'  {label}: {ckpt}')
         if exported:
-            print(f'    exported student (plain mmseg): {exported} '
+            print(f'    exported student (plain upstream model): {exported} '
                   f'(+ {exported[:-4]}_config.py)')
 
 
