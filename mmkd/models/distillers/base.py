@@ -251,12 +251,17 @@ class Distiller(BaseModel):
         with self.taps['student'].recording():
             student_losses = self.student.loss(inputs, data_samples)
         self.teacher_forward(inputs)
-        losses = {f'student.{k}': (v * self.student_loss_weight if 'loss' in k else v)
-                  for k, v in student_losses.items()}
+        losses = weighted_losses(student_losses, 'student', self.student_loss_weight)
+        losses.update(self.extra_passes(inputs, data_samples))
         losses.update(self.distill_terms(data_samples))
         for taps in self.taps.values():
             taps.clear()
         return losses
+
+    def extra_passes(self, inputs: Tensor, data_samples: List[Any]) -> Dict[str, Tensor]:
+        """Forwards a method adds after the teacher's and before the distillation terms (SDKD's
+        proxy teacher); their logged values. None in plain distillation."""
+        return {}
 
     def read_tap(self, role: str, tap: str) -> Tensor:
         return self.taps[role][tap]
@@ -321,6 +326,13 @@ class Distiller(BaseModel):
                 'Fix: lower the learning rate or that loss weight, or set '
                 'optim_wrapper.clip_grad=dict(max_norm=...).')
         return loss, log_vars
+
+
+def weighted_losses(losses: Dict[str, Tensor], prefix: str,
+                    weight: float) -> Dict[str, Tensor]:
+    """A model's loss dict under ``prefix.``, its ``loss`` terms scaled by ``weight``
+    (accuracies and other logged values unchanged)."""
+    return {f'{prefix}.{k}': (v * weight if 'loss' in k else v) for k, v in losses.items()}
 
 
 def _drop_teacher_from_state_dict(module: nn.Module, state_dict: Dict[str, Tensor], prefix: str,

@@ -40,7 +40,7 @@ from torch.func import functional_call
 from mmkd.registry import HOOKS, MODELS
 from mmkd.taps import FeatureTaps
 from mmkd.utils.errors import ConfigError
-from .base import Distiller
+from .base import Distiller, weighted_losses
 
 # loss name: (logged key, trained role, target role, tap). The two `distill.*_proxy` terms are
 # multiplied by k; `proxy_kd_student` is weighted by lambda_, the others by `weights`.
@@ -184,20 +184,12 @@ class SDKD(Distiller):
         return channels[0], channels[1]
 
     # --------------------------------------------------------------------------- training
-    def loss(self, inputs: Tensor, data_samples: List[Any]) -> Dict[str, Tensor]:
-        with self.taps['student'].recording():
-            student_losses = self.student.loss(inputs, data_samples)
-        self.teacher_forward(inputs)
+    def extra_passes(self, inputs: Tensor, data_samples: List[Any]) -> Dict[str, Tensor]:
+        """The proxy teacher's pass: its task losses (part of L_PT) and the current k."""
         proxy_losses = self.proxy_forward(inputs, data_samples)
-        losses = {f'student.{k}': (v * self.student_loss_weight if 'loss' in k else v)
-                  for k, v in student_losses.items()}
-        losses.update({f'proxy.{k}': (v * self.weights['proxy_task'] if 'loss' in k else v)
-                       for k, v in proxy_losses.items()})
-        losses.update(self.distill_terms(data_samples))
-        losses['sdkd.k'] = self.k.detach().clone()
-        for taps in self.taps.values():
-            taps.clear()
-        return losses
+        logged = weighted_losses(proxy_losses, 'proxy', self.weights['proxy_task'])
+        logged['sdkd.k'] = self.k.detach().clone()
+        return logged
 
     def proxy_forward(self, inputs: Tensor, data_samples: List[Any]) -> Dict[str, Tensor]:
         """Run the proxy teacher: the student network on detached weights and cloned buffers,
