@@ -26,11 +26,29 @@ def test_there_are_configs_for_every_task():
 def test_config_builds_its_model(path):
     cfg = Config.fromfile(path)
     assert cfg.get('default_scope') in ('mmseg', 'mmpretrain')
-    if is_distiller_config(cfg):
+    if is_distiller_config(cfg) or cfg.model.get('type') == 'mmkd.AIDTeacherAdapter':
         cfg.model.teacher_ckpt = None  # paper-scale teachers are not on this machine
+    if cfg.model.get('type') == 'mmkd.AIDTeacherAdapter':
+        cfg.model.reference_student_ckpt = None
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(cfg.model)
     assert isinstance(model, BaseModel)
     if isinstance(model, Distiller):
         assert model.loss_specs, 'a distillation config without distillation losses'
         assert all(not p.requires_grad for p in model.teacher.parameters())
+
+
+AID_DISTILL = [p for p in CONFIGS if osp.basename(osp.dirname(p)) == 'aid' and '-adapt_' not in p]
+
+
+@pytest.mark.parametrize('path', AID_DISTILL, ids=lambda p: osp.relpath(p, ROOT))
+def test_aid_distillation_configs_read_the_teacher_their_adaptation_writes(path, monkeypatch):
+    from mmkd.apis.aid import adaptation_stage
+    monkeypatch.chdir(ROOT)  # the stage's config path is relative to the checkout
+    cfg = Config.fromfile(path)
+    stage = adaptation_stage(cfg, path)  # raises on a teacher_ckpt / work_dir mismatch
+    assert stage is not None and stage.adapted_teacher.endswith('adapted_teacher.pth')
+    # the adapted network is the distiller's teacher (same architecture)
+    adapted_teacher = stage.cfg.model.teacher
+    assert adapted_teacher == cfg.model.teacher or \
+        adapted_teacher.get('cfg_path') == cfg.model.teacher.get('cfg_path')

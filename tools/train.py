@@ -3,12 +3,17 @@ CPU multi-process support, exact resuming and clear errors.
 
     python tools/train.py configs/kd/seg_kd_demo.py
     tools/dist_train.sh configs/sdkd/seg_....py 8
+
+A config with ``aid_adaptation = dict(config=...)`` (configs/aid/) runs AID's teacher adaptation
+first, in the same processes, unless its adapted teacher file already exists.
 """
 import argparse
 import os.path as osp
 import sys
+from typing import Optional
 import warnings
 
+import torch
 from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -17,6 +22,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 # mmengine 0.10.7 resolves `mmseg::` config paths through the deprecated pkg_resources
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import mmkd  # noqa: E402,F401  (registers mmkd, allows safe loading of MMEngine checkpoints)
+from mmkd.apis.aid import adaptation_stage  # noqa: E402
 from mmkd.apis.cli import add_runner_args, load_config, run_cli  # noqa: E402
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
 
@@ -32,15 +38,15 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def build_cfg(args: argparse.Namespace) -> Config:
-    cfg = load_config(args)
+def prepare(cfg: Config, args: argparse.Namespace, resume: Optional[str]) -> Config:
+    """Mixed precision, resuming, exact-resume hook and the CPU process group."""
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    if args.resume == 'auto':
+    if resume == 'auto':
         cfg.resume, cfg.load_from = True, None
-    elif args.resume is not None:
-        cfg.resume, cfg.load_from = True, args.resume
+    elif resume is not None:
+        cfg.resume, cfg.load_from = True, resume
     hooks = cfg.setdefault('custom_hooks', [])
     if not any(str(h.get('type', '')).endswith('ExactResumeHook') for h in hooks):
         hooks.append(dict(type='mmkd.ExactResumeHook'))  # checkpoints resume exactly
@@ -48,10 +54,34 @@ def build_cfg(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def main() -> int:
-    cfg = build_cfg(parse_args())
+def train(cfg: Config) -> None:
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
+
+
+def run_adaptation_stage(cfg: Config, args: argparse.Namespace) -> None:
+    """AID stage 1, when the config asks for it and its adapted teacher does not exist yet.
+    It resumes from its own latest checkpoint, so an interrupted adaptation is not redone."""
+    stage = adaptation_stage(cfg, args.config)
+    if stage is None:
+        return
+    if stage.done():
+        print(f'[mmkd] AID: reusing the adapted teacher {stage.adapted_teacher}', flush=True)
+        return
+    print(f'[mmkd] AID stage 1: adapting the teacher in {stage.cfg.work_dir}', flush=True)
+    train(prepare(stage.cfg, args, 'auto'))
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()  # rank 0 wrote the file the other ranks now read
+    if not stage.done():
+        raise RuntimeError(f'AID stage 1 ended without writing {stage.adapted_teacher}')
+    print(f'[mmkd] AID stage 2: distilling with {stage.adapted_teacher}', flush=True)
+
+
+def main() -> int:
+    args = parse_args()
+    cfg = load_config(args)
+    run_adaptation_stage(cfg, args)
+    train(prepare(cfg, args, args.resume))
     return 0
 
 

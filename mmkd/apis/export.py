@@ -38,7 +38,7 @@ def student_config(cfg: Config) -> Config:
     cfg.model = student
     hooks = [h for h in cfg.get('custom_hooks', []) if not _distillation_only(h)]
     cfg.custom_hooks = hooks
-    for key in ('load_from', 'resume'):
+    for key in ('load_from', 'resume', 'aid_adaptation'):
         cfg.pop(key, None)
     return cfg
 

@@ -8,6 +8,21 @@ from mmengine.model import is_model_wrapper
 from mmkd.registry import HOOKS
 
 
+def evaluate_on_val(runner) -> Dict[str, float]:
+    """Run the model's ``val_step`` over the validation set and return the metrics, without
+    going through ``ValLoop`` (so no ``*_val_*`` hooks run and nothing enters the validation
+    history or "best checkpoint" selection). Leaves the model in train mode."""
+    loop = runner.val_loop
+    runner.model.eval()
+    with torch.no_grad():
+        for data_batch in loop.dataloader:
+            outputs = runner.model.val_step(data_batch)
+            loop.evaluator.process(data_samples=outputs, data_batch=data_batch)
+        metrics = loop.evaluator.evaluate(len(loop.dataloader.dataset))
+    runner.model.train()
+    return metrics
+
+
 @HOOKS.register_module()
 class TeacherReferenceHook(Hook):
     """Evaluate the teacher once on the validation set before training, for reference.
@@ -29,14 +44,8 @@ class TeacherReferenceHook(Hook):
         if not self.enabled or self.metrics is not None or runner.val_loop is None:
             return
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        loop = runner.val_loop
-        runner.model.eval()
-        with model.predicting_with_teacher(), torch.no_grad():
-            for data_batch in loop.dataloader:
-                outputs = runner.model.val_step(data_batch)
-                loop.evaluator.process(data_samples=outputs, data_batch=data_batch)
-            self.metrics = loop.evaluator.evaluate(len(loop.dataloader.dataset))
-        runner.model.train()
+        with model.predicting_with_teacher():
+            self.metrics = evaluate_on_val(runner)
         runner.logger.info('Teacher reference: ' + ', '.join(
             f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}' for k, v in self.metrics.items()))
         runner.message_hub.update_info('teacher_metrics', self.metrics)

@@ -313,19 +313,26 @@ class Distiller(BaseModel):
     def parse_losses(self, losses: Dict[str, Tensor]) -> Tuple[Tensor, Dict[str, Tensor]]:
         """MMEngine's loss parsing, plus a stop on NaN/inf before the optimizer step."""
         loss, log_vars = super().parse_losses(losses)
-        if not torch.isfinite(loss):
-            bad = [k for k, v in log_vars.items() if k != 'loss' and not math.isfinite(float(v))]
-            hub = MessageHub.get_current_instance()
-            last = hub.get_info('last_ckpt')
-            raise NonFiniteLossError(
-                f'non-finite loss at iteration {hub.get_info("iter", -1) + 1}: '
-                f'{", ".join(f"{k}={float(log_vars[k])}" for k in bad) or "total"}. '
-                'Training stopped before the optimizer step. '
-                f'Last good checkpoint: {last or "none saved yet"}'
-                f'{f" (continue with --resume {last})" if last else ""}. '
-                'Fix: lower the learning rate or that loss weight, or set '
-                'optim_wrapper.clip_grad=dict(max_norm=...).')
+        stop_if_not_finite(loss, log_vars)
         return loss, log_vars
+
+
+def stop_if_not_finite(loss: Tensor, log_vars: Mapping[str, Tensor]) -> None:
+    """Raise :class:`NonFiniteLossError` naming the iteration, the bad terms and the last
+    checkpoint when the total loss is NaN or infinite (called before the optimizer step)."""
+    if torch.isfinite(loss):
+        return
+    bad = [k for k, v in log_vars.items() if k != 'loss' and not math.isfinite(float(v))]
+    hub = MessageHub.get_current_instance()
+    last = hub.get_info('last_ckpt')
+    raise NonFiniteLossError(
+        f'non-finite loss at iteration {hub.get_info("iter", -1) + 1}: '
+        f'{", ".join(f"{k}={float(log_vars[k])}" for k in bad) or "total"}. '
+        'Training stopped before the optimizer step. '
+        f'Last good checkpoint: {last or "none saved yet"}'
+        f'{f" (continue with --resume {last})" if last else ""}. '
+        'Fix: lower the learning rate or that loss weight, or set '
+        'optim_wrapper.clip_grad=dict(max_norm=...).')
 
 
 def weighted_losses(losses: Dict[str, Tensor], prefix: str,

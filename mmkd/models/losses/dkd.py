@@ -11,7 +11,7 @@ from mmengine.logging import MessageHub
 from torch import Tensor
 
 from mmkd.registry import MODELS
-from .utils import check_min_ndim, check_same_shape
+from .utils import check_min_ndim, check_same_shape, flat_labels
 
 
 
@@ -97,27 +97,6 @@ class DKDLoss(nn.Module):
             return 1.0
         return min((int(progress) + 1) / self.warmup, 1.0)
 
-    def _flat_labels(self, labels: Tensor, student: Tensor) -> Tensor:
-        name = type(self).__name__
-        n = student.shape[0]
-        labels = torch.as_tensor(labels, device=student.device)
-        if student.dim() == 2:
-            if labels.numel() != n:
-                raise ValueError(f'{name}: {n} samples but labels of shape '
-                                 f'{tuple(labels.shape)}; expected ({n},)')
-            return labels.reshape(n).long()
-        spatial = student.shape[2:]
-        if labels.dim() == student.dim():  # (N, 1, *spatial)
-            labels = labels.squeeze(1)
-        if labels.dim() != student.dim() - 1 or labels.shape[0] != n:
-            raise ValueError(f'{name}: dense logits {tuple(student.shape)} need labels of shape '
-                             f'(N, *spatial), got {tuple(labels.shape)}')
-        if labels.shape[1:] != spatial:
-            labels = F.interpolate(labels[:, None].float(), size=spatial,
-                                   mode='nearest')[:, 0]
-        # (N, *spatial) -> rows in the order of the (N, *spatial, C) flattened logits
-        return labels.long().reshape(-1)
-
     def forward(self, student: Tensor, teacher: Tensor,
                 labels: Optional[Tensor] = None) -> Tensor:
         name = type(self).__name__
@@ -133,19 +112,19 @@ class DKDLoss(nn.Module):
         num_classes = student.shape[1]
         if num_classes < 2:
             raise ValueError(f'{name}: needs at least 2 classes, got {num_classes}')
-        flat_labels = self._flat_labels(labels, student)
+        target_rows = flat_labels(type(self).__name__, labels, student)
         s = student.movedim(1, -1).reshape(-1, num_classes) / self.tau
         t = teacher.detach().movedim(1, -1).reshape(-1, num_classes) / self.tau
 
-        valid = flat_labels != self.ignore_index
-        bad = valid & ((flat_labels < 0) | (flat_labels >= num_classes))
+        valid = target_rows != self.ignore_index
+        bad = valid & ((target_rows < 0) | (target_rows >= num_classes))
         if bad.any():
             raise ValueError(f'{name}: labels must lie in [0, {num_classes}) or equal '
                              f'ignore_index={self.ignore_index}, got '
-                             f'{sorted(set(flat_labels[bad].tolist()))[:5]}')
+                             f'{sorted(set(target_rows[bad].tolist()))[:5]}')
         if not valid.any():
             return student.sum() * 0.0
-        s, t, target = s[valid], t[valid], flat_labels[valid]
+        s, t, target = s[valid], t[valid], target_rows[valid]
         gt = F.one_hot(target, num_classes).bool()
         other = ~gt
 

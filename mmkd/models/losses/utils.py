@@ -2,6 +2,7 @@
 from typing import Any, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 
@@ -56,3 +57,25 @@ def labels_from_data_samples(data_samples: Sequence[Any]) -> Tensor:
         return torch.cat(labels).long()
     raise ValueError('the data samples carry no class labels (gt_label or gt_sem_seg), which '
                      'this loss needs')
+
+
+def flat_labels(name: str, labels: Tensor, logits: Tensor) -> Tensor:
+    """Labels as one row per row of the ``(N, *spatial, C)``-flattened ``logits``: ``(N,)`` for
+    ``(N, C)`` logits; for dense ``(N, C, *spatial)`` maps, ``(N, *spatial)`` (or
+    ``(N, 1, *spatial)``) labels, resized to the logits by nearest neighbour when they differ."""
+    n = logits.shape[0]
+    labels = torch.as_tensor(labels, device=logits.device)
+    if logits.dim() == 2:
+        if labels.numel() != n:
+            raise ValueError(f'{name}: {n} samples but labels of shape '
+                             f'{tuple(labels.shape)}; expected ({n},)')
+        return labels.reshape(n).long()
+    spatial = logits.shape[2:]
+    if labels.dim() == logits.dim():  # (N, 1, *spatial)
+        labels = labels.squeeze(1)
+    if labels.dim() != logits.dim() - 1 or labels.shape[0] != n:
+        raise ValueError(f'{name}: dense logits {tuple(logits.shape)} need labels of shape '
+                         f'(N, *spatial), got {tuple(labels.shape)}')
+    if labels.shape[1:] != spatial:
+        labels = F.interpolate(labels[:, None].float(), size=spatial, mode='nearest')[:, 0]
+    return labels.long().reshape(-1)

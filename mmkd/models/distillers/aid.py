@@ -1,0 +1,377 @@
+"""AID: adapt the teacher to the student before distillation (ICCV 2025; no public code).
+
+"A Good Teacher Adapts Their Knowledge for Distillation" finds that the capacity gap comes mostly
+from a mismatch in the *intra-class distribution* of the outputs, and fine-tunes the teacher so
+that this distribution suits the student while keeping its accuracy; any distiller then runs with
+the adapted teacher. The paper's objective is not public; mmkd implements this reading::
+
+    L_AID = L_task(teacher) + alpha * L_relation(teacher, reference student)
+                            + beta  * L_anchor(teacher, original teacher)
+
+* the **teacher** is trained (its own loss path, on the labels, in train mode);
+* the **reference student** (e.g. the student trained alone) and the **original teacher** (a
+  frozen copy of the teacher's starting weights) are frozen, in eval mode, run without gradient
+  in tensor mode, and never change (nor do their BN statistics);
+* ``L_relation`` defaults to :class:`~mmkd.models.losses.IntraClassRelation` (per class, 1 -
+  Pearson correlation of the probabilities across the batch's samples or pixels);
+  :class:`~mmkd.models.losses.NonTargetRelation` and, for depth,
+  :class:`~mmkd.models.losses.LogDepthRelation` are the alternatives;
+* ``L_anchor`` keeps the teacher's knowledge: KL to the original teacher's outputs (depth: the
+  depth response loss to the original depth map).
+
+Validation and testing evaluate the adapted teacher. Checkpoints hold **the teacher alone, under
+its plain keys** (``backbone.*``, ``decode_head.*``, ``head.*``): every checkpoint of an adaptation
+run loads into the ordinary mmseg / mmpretrain teacher model; resuming refills the frozen models.
+:class:`AIDEarlyStopHook` stops when the teacher's validation metric drops too far and writes the
+kept teacher to ``adapted_teacher.pth``.
+"""
+import copy
+import inspect
+import json
+import os.path as osp
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+import torch
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.runner import EpochBasedTrainLoop
+from torch import Tensor, nn
+
+from mmkd.engine.checkpoint import load_model_weights
+from mmkd.engine.hooks import evaluate_on_val
+from mmkd.models.build import build_model, resolve_model_cfg
+from mmkd.models.losses.utils import labels_from_data_samples
+from mmkd.registry import HOOKS, MODELS
+from mmkd.taps import FeatureTaps
+from mmkd.utils.errors import ConfigError, check_known_kwargs, unknown_keys_error
+from .base import _num_classes, stop_if_not_finite, weighted_losses
+
+FROZEN = ('original_teacher', 'reference_student')
+
+
+def _build_loss(cfg: Mapping[str, Any], where: str) -> nn.Module:
+    cfg = dict(cfg)
+    if 'type' not in cfg:
+        raise ConfigError(f"{where}: missing `type`, e.g. type='mmkd.IntraClassRelation'.")
+    loss_cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
+    if loss_cls is None:
+        raise ConfigError(f'{where}: unknown type {cfg["type"]!r} (mmkd.IntraClassRelation, '
+                          'mmkd.NonTargetRelation, mmkd.LogDepthRelation, mmkd.KLDivergence, '
+                          'mmkd.DepthResponseLoss, ...).')
+    params = {k: v for k, v in cfg.items() if k != 'type'}
+    check_known_kwargs(loss_cls, params, where)
+    return loss_cls(**params)
+
+
+@MODELS.register_module()
+class AIDTeacherAdapter(BaseModel):
+    """Fine-tunes a teacher so that its outputs suit a reference student (AID).
+
+    Args:
+        teacher: the teacher's model config (inline dict or ``dict(cfg_path=...)``).
+        reference_student: the student's model config.
+        teacher_ckpt: the trained teacher to adapt (plain or mmkd checkpoint). ``None`` (tests
+            only) keeps random weights, with a warning.
+        reference_student_ckpt: the reference student's weights, e.g. the student trained alone.
+        taps: ``dict(logits=<module path>)`` or ``dict(logits=dict(teacher=..., student=...))``:
+            the class logits (``head.fc``, ``decode_head.conv_seg``) or the depth map
+            (``decode_head.depth_act``) the relation and anchor terms compare.
+        relation: the relation loss config (default ``IntraClassRelation(tau=4)``).
+        anchor: the anchor loss config (default ``KLDivergence(tau=1)``; use
+            ``DepthResponseLoss`` for depth).
+        alpha: weight of the relation term; 0 turns adaptation into plain fine-tuning.
+        beta: weight of the anchor term.
+        task_loss_weight: factor on the teacher's own task losses.
+        data_preprocessor: merged into the teacher's; all three models see the same batch.
+    """
+
+    def __init__(self,
+                 teacher: Mapping[str, Any],
+                 reference_student: Mapping[str, Any],
+                 teacher_ckpt: Optional[str] = None,
+                 reference_student_ckpt: Optional[str] = None,
+                 taps: Optional[Mapping[str, Union[str, Mapping[str, str]]]] = None,
+                 relation: Optional[Mapping[str, Any]] = None,
+                 anchor: Optional[Mapping[str, Any]] = None,
+                 alpha: float = 1.0,
+                 beta: float = 1.0,
+                 task_loss_weight: float = 1.0,
+                 data_preprocessor: Optional[Mapping[str, Any]] = None,
+                 init_cfg: Optional[Mapping[str, Any]] = None,
+                 **unknown: Any) -> None:
+        if unknown:
+            keys = [k for k in inspect.signature(AIDTeacherAdapter.__init__).parameters
+                    if k not in ('self', 'unknown')]
+            raise unknown_keys_error('model', type(self).__name__, unknown, keys)
+        teacher_cfg = resolve_model_cfg(teacher)
+        student_cfg = resolve_model_cfg(reference_student)
+        if data_preprocessor:
+            teacher_cfg['data_preprocessor'] = {**(teacher_cfg.get('data_preprocessor') or {}),
+                                                **data_preprocessor}
+        super().__init__(init_cfg=init_cfg)
+        self.teacher = build_model(teacher_cfg)
+        self.data_preprocessor = self.teacher.data_preprocessor
+        self.reference_student = build_model(student_cfg)
+        t_classes, s_classes = _num_classes(self.teacher), _num_classes(self.reference_student)
+        if t_classes is not None and s_classes is not None and t_classes != s_classes:
+            raise ConfigError(f'teacher predicts {t_classes} classes but the reference student '
+                              f'{s_classes}: set the same num_classes in both heads.')
+
+        paths = self._tap_paths(taps)
+        self.relation = _build_loss(relation or dict(type='mmkd.IntraClassRelation', tau=4.0),
+                                    'model.relation')
+        self.anchor = _build_loss(anchor or dict(type='mmkd.KLDivergence', tau=1.0),
+                                  'model.anchor')
+        self.alpha, self.beta = float(alpha), float(beta)
+        self.task_loss_weight = float(task_loss_weight)
+        if min(self.alpha, self.beta, self.task_loss_weight) < 0:
+            raise ConfigError('model.alpha, model.beta and model.task_loss_weight must be >= 0, '
+                              f'got {self.alpha}, {self.beta}, {self.task_loss_weight}.')
+
+        # Checked after the config, so every config mistake is reported before loading.
+        self.teacher_ckpt, self.reference_student_ckpt = teacher_ckpt, reference_student_ckpt
+        for model, path, what in ((self.teacher, teacher_ckpt, 'teacher'),
+                                  (self.reference_student, reference_student_ckpt,
+                                   'reference student')):
+            if path is not None:
+                load_model_weights(model, path, what)
+            else:
+                print_log(f'AIDTeacherAdapter: no {what} checkpoint, it keeps random weights '
+                          '(fine for tests only).', level=30)
+        self.original_teacher = copy.deepcopy(self.teacher)
+        for name in FROZEN:
+            getattr(self, name).requires_grad_(False)
+            getattr(self, name).eval()
+        self.taps = {'teacher': FeatureTaps(self.teacher, {'logits': paths['teacher']}, 'teacher'),
+                     'original_teacher': FeatureTaps(self.original_teacher,
+                                                     {'logits': paths['teacher']}, 'teacher'),
+                     'reference_student': FeatureTaps(self.reference_student,
+                                                      {'logits': paths['student']}, 'student')}
+        self._register_state_dict_hook(_teacher_only_state_dict)
+        self._register_load_state_dict_pre_hook(self._from_teacher_state_dict)
+
+    @staticmethod
+    def _tap_paths(taps: Optional[Mapping[str, Any]]) -> Dict[str, str]:
+        taps = dict(taps or {})
+        if set(taps) != {'logits'}:
+            raise ConfigError(f'model.taps: AID reads one tap, `logits`; got {sorted(taps)}. '
+                              "E.g. taps=dict(logits='decode_head.conv_seg').")
+        where = taps['logits']
+        if isinstance(where, str):
+            return {'teacher': where, 'student': where}
+        if set(where) != {'teacher', 'student'}:
+            raise ConfigError("model.taps.logits: give a module path or dict(teacher='...', "
+                              "student='...').")
+        return dict(where)
+
+    # ------------------------------------------------------------------- frozen models
+    def train(self, mode: bool = True) -> 'AIDTeacherAdapter':
+        """Train mode for the teacher only; the frozen models stay in eval mode."""
+        super().train(mode)
+        for name in FROZEN:
+            getattr(self, name).eval()
+        return self
+
+    def init_weights(self) -> None:
+        """Nothing to initialise: every model's weights come from its checkpoint."""
+
+    def _from_teacher_state_dict(self, state_dict: Dict[str, Tensor], prefix: str,
+                                 *args: Any) -> None:
+        # Checkpoints hold the teacher under its plain keys; move them under `teacher.` and fill
+        # the frozen models' keys with their current (loaded) weights.
+        own = (prefix + 'teacher.',) + tuple(f'{prefix}{name}.' for name in FROZEN)
+        for key in [k for k in state_dict if k.startswith(prefix) and not k.startswith(own)]:
+            state_dict[f'{prefix}teacher.{key[len(prefix):]}'] = state_dict.pop(key)
+        for name in FROZEN:
+            for key, value in getattr(self, name).state_dict().items():
+                state_dict.setdefault(f'{prefix}{name}.{key}', value)
+
+    # --------------------------------------------------------------------------- steps
+    def forward(self, inputs: Tensor, data_samples: Optional[List[Any]] = None,
+                mode: str = 'tensor') -> Any:
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.teacher.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.teacher(inputs, data_samples, mode='tensor')
+        raise ValueError(f'unknown mode {mode!r}: use loss, predict or tensor')
+
+    def _frozen_logits(self, name: str, inputs: Tensor) -> Tensor:
+        with torch.no_grad():
+            self.taps[name].run(getattr(self, name), inputs, mode='tensor')
+        logits = self.taps[name]['logits'].detach()
+        self.taps[name].clear()
+        return logits
+
+    def loss(self, inputs: Tensor, data_samples: List[Any]) -> Dict[str, Tensor]:
+        with self.taps['teacher'].recording():
+            task_losses = self.teacher.loss(inputs, data_samples)
+        logits = self.taps['teacher']['logits']
+        self.taps['teacher'].clear()
+        losses = weighted_losses(task_losses, 'teacher', self.task_loss_weight)
+        if self.alpha > 0:
+            reference = self._frozen_logits('reference_student', inputs)
+            if getattr(self.relation, 'needs_labels', False):
+                labels = labels_from_data_samples(data_samples).to(logits.device)
+                relation = self.relation(logits, reference, labels=labels)
+            else:
+                relation = self.relation(logits, reference)
+            losses['aid.loss_relation'] = self.alpha * relation
+            losses['aid.relation'] = relation.detach()  # unweighted, for the log
+        if self.beta > 0:
+            original = self._frozen_logits('original_teacher', inputs)
+            losses['aid.loss_anchor'] = self.beta * self.anchor(logits, original)
+        return losses
+
+    def parse_losses(self, losses: Dict[str, Tensor]) -> Tuple[Tensor, Dict[str, Tensor]]:
+        """MMEngine's loss parsing, plus a stop on NaN/inf before the optimizer step."""
+        loss, log_vars = super().parse_losses(losses)
+        stop_if_not_finite(loss, log_vars)
+        return loss, log_vars
+
+
+def _teacher_only_state_dict(module: nn.Module, state_dict: Dict[str, Tensor], prefix: str,
+                             local_metadata: Any) -> None:
+    """Keep the teacher's weights only, under its plain keys (loadable by upstream tools)."""
+    teacher = prefix + 'teacher.'
+    for key in list(state_dict):
+        if key.startswith(teacher):
+            state_dict[prefix + key[len(teacher):]] = state_dict.pop(key)
+        elif key.startswith(prefix):
+            del state_dict[key]
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
+
+
+@HOOKS.register_module()
+class AIDEarlyStopHook(Hook):
+    """Keep the teacher's accuracy during AID: stop when its validation metric has dropped by
+    more than ``tolerance`` from the original teacher's, and write the kept teacher.
+
+    Before training, the (unadapted) teacher is evaluated: that is the reference value, and the
+    original teacher is written to ``filename`` so that a file always exists. After every
+    validation, a teacher within the tolerance replaces it: with ``keep='latest'`` (default) the
+    most adapted one, with ``keep='best'`` the one with the best metric. A drop beyond the
+    tolerance stops training at once (MMEngine's ``stop_training``); the file keeps the last
+    teacher within the tolerance. ``aid_adaptation.json`` beside it records every value and,
+    once training has ended, ``finished: true``.
+
+    The file is an ordinary checkpoint of the teacher model (plain keys, plain-Python meta) that
+    mmseg's / mmpretrain's own tools and the distillation configs load.
+
+    Args:
+        metric: the validation metric to watch (``mIoU``, ``accuracy/top1``, ``rmse``, ...).
+        tolerance: the largest allowed drop, in the metric's own units (>= 0).
+        rule: ``'greater'`` when higher is better, ``'less'`` for errors such as ``rmse``.
+        keep: ``'latest'`` or ``'best'`` (see above).
+        filename: the kept teacher, in the work dir.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, metric: str, tolerance: float, rule: str = 'greater',
+                 keep: str = 'latest', filename: str = 'adapted_teacher.pth') -> None:
+        if rule not in ('greater', 'less'):
+            raise ConfigError(f"AIDEarlyStopHook: rule must be 'greater' or 'less', got {rule!r}")
+        if keep not in ('latest', 'best'):
+            raise ConfigError(f"AIDEarlyStopHook: keep must be 'latest' or 'best', got {keep!r}")
+        if tolerance < 0:
+            raise ConfigError(f'AIDEarlyStopHook: tolerance must be >= 0, got {tolerance}')
+        self.metric, self.tolerance, self.rule, self.keep = metric, float(tolerance), rule, keep
+        self.filename = filename
+        self.reference: Optional[float] = None
+        self.history: List[Dict[str, float]] = []
+        self.kept: Optional[Dict[str, float]] = None
+        self.stopped = False
+        self.finished = False
+
+    def drop(self, value: float) -> float:
+        """How much worse than the original teacher ``value`` is (negative when better)."""
+        assert self.reference is not None
+        return self.reference - value if self.rule == 'greater' else value - self.reference
+
+    def before_train(self, runner) -> None:
+        if self.reference is None and runner.val_loop is not None:
+            self._record(runner, evaluate_on_val(runner))
+
+    def after_val_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
+        if metrics:
+            self._record(runner, metrics)
+
+    def after_train(self, runner) -> None:
+        self.finished = True  # what tools/train.py checks before reusing the adapted teacher
+        self._write_summary(runner)
+
+    def _record(self, runner, metrics: Dict[str, float]) -> None:
+        if self.metric not in metrics:
+            raise ConfigError(f'AIDEarlyStopHook: the validation metrics have no {self.metric!r}; '
+                              f'they are {sorted(metrics)}. Set metric= to one of them.')
+        value = float(metrics[self.metric])
+        step = runner.epoch if isinstance(runner.train_loop, EpochBasedTrainLoop) else runner.iter
+        if self.reference is None:
+            self.reference = value
+            entry = dict(step=step, value=value, drop=0.0)
+            self.history.append(entry)
+            runner.logger.info(f'AID: original teacher {self.metric} = {value:.4f}; '
+                               f'allowed drop {self.tolerance}')
+            self._keep(runner, entry)
+            return
+        entry = dict(step=step, value=value, drop=self.drop(value))
+        self.history.append(entry)
+        if entry['drop'] > self.tolerance:
+            runner.train_loop.stop_training = True
+            self.stopped = True
+            runner.logger.info(
+                f'AID: {self.metric} {value:.4f} is {entry["drop"]:.4f} below the original '
+                f'teacher ({self.reference:.4f}), more than the tolerance {self.tolerance}: '
+                f'stopping. Kept teacher: step {self.kept["step"]} ({self.kept["value"]:.4f}).')
+        elif self.keep == 'latest' or entry['drop'] < self.kept['drop']:
+            self._keep(runner, entry)
+        self._write_summary(runner)
+
+    def _keep(self, runner, entry: Dict[str, float]) -> None:
+        self.kept = entry
+        if is_main_process():
+            model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+            state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+            meta = {'mmkd_aid': dict(metric=self.metric, reference=self.reference, **entry)}
+            dataset_meta = getattr(runner.train_dataloader.dataset, 'metainfo', None)
+            if _plain(dataset_meta):
+                meta['dataset_meta'] = dataset_meta
+            torch.save({'meta': meta, 'state_dict': state}, osp.join(runner.work_dir,
+                                                                     self.filename))
+        runner.logger.info(f'AID: kept the teacher of step {entry["step"]} '
+                           f'({self.metric} {entry["value"]:.4f}) in '
+                           f'{osp.join(runner.work_dir, self.filename)}')
+        self._write_summary(runner)
+
+    def _write_summary(self, runner) -> None:
+        if is_main_process():
+            with open(osp.join(runner.work_dir, 'aid_adaptation.json'), 'w') as f:
+                json.dump(self.state(), f, indent=1)
+
+    def state(self) -> Dict[str, Any]:
+        return dict(metric=self.metric, rule=self.rule, tolerance=self.tolerance,
+                    reference=self.reference, history=self.history, kept=self.kept,
+                    stopped=self.stopped, finished=self.finished, file=self.filename)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint.setdefault('meta', {})['mmkd_aid_early_stop'] = self.state()
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        state = checkpoint.get('meta', {}).get('mmkd_aid_early_stop')
+        if state:
+            self.reference, self.history = state['reference'], list(state['history'])
+            self.kept, self.stopped = state['kept'], state['stopped']
+            self.finished = state.get('finished', False)
