@@ -33,19 +33,33 @@ def parse_args() -> argparse.Namespace:
                                                  'distiller\'s teacher')
     parser.add_argument('config')
     parser.add_argument('checkpoint', nargs='?', help='not needed with --teacher')
-    parser.add_argument('--teacher', action='store_true',
-                        help='evaluate the teacher of a distillation config (its teacher_ckpt)')
+    parser.add_argument('--teacher', nargs='?', const='', default=None, metavar='NAME',
+                        help='evaluate the teacher of a distillation config (its teacher_ckpt);'
+                             ' with several teachers, the one named NAME')
     parser.add_argument('--metrics-out', help='write the metrics as JSON to this file')
     add_runner_args(parser)
     return parser.parse_args()
 
 
+def _teacher(cfg: Config, name: str):
+    """(checkpoint, model config) of the distiller's teacher, or of ``teachers[name]``."""
+    teachers = cfg.model.get('teachers')
+    if not teachers:
+        if name:
+            raise ConfigError(f'--teacher {name}: this config has one teacher; give --teacher '
+                              'alone.')
+        return cfg.model.teacher_ckpt, resolve_model_cfg(cfg.model.teacher)
+    if name not in teachers:
+        raise ConfigError(f'--teacher {name!r}: name one of the teachers: '
+                          f'{", ".join(teachers)} (e.g. --teacher {next(iter(teachers))}).')
+    return teachers[name].get('ckpt'), resolve_model_cfg(teachers[name]['model'])
+
+
 def build_cfg(args: argparse.Namespace) -> Config:
     cfg = load_config(args)
     if is_distiller_config(cfg):
-        if args.teacher:
-            checkpoint = cfg.model.teacher_ckpt
-            model = resolve_model_cfg(cfg.model.teacher)
+        if args.teacher is not None:
+            checkpoint, model = _teacher(cfg, args.teacher)
             model['data_preprocessor'] = cfg.model.get('data_preprocessor') or \
                 resolve_model_cfg(cfg.model.student).get('data_preprocessor')
             cfg.custom_hooks = []
@@ -58,7 +72,7 @@ def build_cfg(args: argparse.Namespace) -> Config:
             cfg = Config.fromfile(export_student(cfg, args.checkpoint, checkpoint))
             cfg.launcher, cfg.work_dir = args.launcher, work_dir
     else:
-        if args.teacher:
+        if args.teacher is not None:
             raise ConfigError('--teacher needs a distillation config.')
         checkpoint = args.checkpoint
     cfg.load_from = checkpoint

@@ -15,10 +15,12 @@ model = dict(
     anchor=dict(type='mmkd.DepthResponseLoss', mode='silog'),
     alpha=1.0, beta=1.0,
 )
+# a gentler learning rate than segmentation's: the demo depth teacher's RMSE moves by ~0.02 m
+# within 30 iterations of plain fine-tuning at 5e-5 (alpha = 0), more than the tolerance
 adapt_iters = 150
-optim_wrapper = dict(optimizer=dict(lr=2e-4))
+optim_wrapper = dict(optimizer=dict(lr=2e-5))
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False, begin=0, end=adapt_iters)]
-train_cfg = dict(max_iters=adapt_iters, val_interval=30)
+train_cfg = dict(max_iters=adapt_iters, val_interval=15)
 default_hooks = dict(checkpoint=dict(interval=adapt_iters), logger=dict(interval=30))
-# rmse in metres, lower is better
-custom_hooks = [dict(type='mmkd.AIDEarlyStopHook', metric='rmse', rule='less', tolerance=0.02)]
+# rmse in metres, lower is better; its validation noise here is about +-0.01
+custom_hooks = [dict(type='mmkd.AIDEarlyStopHook', metric='rmse', rule='less', tolerance=0.03)]

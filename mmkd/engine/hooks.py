@@ -44,8 +44,13 @@ class TeacherReferenceHook(Hook):
         if not self.enabled or self.metrics is not None or runner.val_loop is None:
             return
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        with model.predicting_with_teacher():
-            self.metrics = evaluate_on_val(runner)
+        names = list(model.teachers)
+        self.metrics = {}
+        for name in names:  # one teacher: plain metric names; several: '<teacher>/<metric>'
+            with model.predicting_with_teacher(name):
+                metrics = evaluate_on_val(runner)
+            self.metrics.update(metrics if len(names) == 1 else
+                                {f'{name}/{k}': v for k, v in metrics.items()})
         runner.logger.info('Teacher reference: ' + ', '.join(
             f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}' for k, v in self.metrics.items()))
         runner.message_hub.update_info('teacher_metrics', self.metrics)

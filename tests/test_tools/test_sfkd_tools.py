@@ -14,6 +14,7 @@ from .test_tools import (CFG, data_options, iter_options,  # noqa: F401
 SEG, DEPTH, CLS = 'cityscapes', 'nyu', 'digits_cifar10'
 DEMOS = [
     ('sfkd/cls_kd-sfkd_demo.py', CLS),
+    ('sfkd/cls_kd-sfkd_2teachers_demo.py', CLS),
     ('sfkd/seg_kd-sfkd_demo.py', SEG),
     ('sfkd/seg_cwd-sfkd_demo.py', SEG),
     ('sfkd/depth_fitnet-sfkd_demo.py', DEPTH),
@@ -48,10 +49,28 @@ def test_demo_trains_a_few_iterations(config, dataset, data_root, tmp_path):
         options = data_options(data_root, dataset) + CLS_OPTIONS
     else:
         options = data_options(data_root, dataset) + iter_options(2)
-    train(path, str(tmp_path / 'work'), options + ['model.teacher_ckpt=None'])
+    no_ckpts = [f'model.teachers.{name}.ckpt=None' for name in cfg.model.get('teachers') or {}]
+    train(path, str(tmp_path / 'work'), options + (no_ckpts or ['model.teacher_ckpt=None']))
     losses = logged_losses(str(tmp_path / 'work'))
     assert len(losses) == 2
     expected = {f'distill.loss_{name}' for name in cfg.model.losses}
     for step, values in losses.items():
         assert expected <= set(values), (step, sorted(values))
         assert all(math.isfinite(v) for v in values.values())
+
+
+def test_test_tool_scores_a_named_teacher_of_several(data_root, tmp_path):
+    import json
+    import sys
+
+    from .test_tools import run_tool
+    config = osp.join(CFG, 'sfkd/cls_kd-sfkd_2teachers_demo.py')
+    options = data_options(data_root, CLS) + ['test_dataloader.dataset.indices=16',
+                                              'model.teachers.resnet14.ckpt=None']
+    run_tool([sys.executable, 'tools/test.py', config, '--teacher', 'resnet14', '--work-dir',
+              str(tmp_path / 'test'), '--metrics-out', str(tmp_path / 'm.json'),
+              '--cfg-options', *options])
+    assert 0 <= json.load(open(tmp_path / 'm.json'))['accuracy/top1'] <= 100
+    proc = run_tool([sys.executable, 'tools/test.py', config, '--teacher', '--work-dir',
+                     str(tmp_path / 'test2'), '--cfg-options', *options], expect_ok=False)
+    assert proc.returncode == 1 and 'name one of the teachers: resnet20, resnet14' in proc.stderr

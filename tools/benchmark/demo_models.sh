@@ -2,7 +2,8 @@
 # Train the demo teachers (and, on request, the demo students alone) at the paths the demo
 # configs read (work_dirs/<config name>/...), skipping those that exist; generate the embedded
 # data when it is missing or stale. The results in configs/*/README.md start from here.
-#   bash tools/benchmark/demo_models.sh [seg] [depth] [cls] [seg-student] [depth-student] [cls-student]
+#   bash tools/benchmark/demo_models.sh [seg] [depth] [cls] [seg-student] [depth-student]
+#                                       [cls-student] [cls-teacher2]
 #   (no argument: the three teachers)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +18,8 @@ for task in "${tasks[@]}"; do
         depth-student) cfg=depth_psp-r18w8_demo-600it_embedded-nyu; ckpt=iter_600.pth ;;
         cls)           cfg=cls_resnet20_demo-15e_embedded-digits; ckpt=epoch_15.pth ;;
         cls-student)   cfg=cls_resnet8_demo-15e_embedded-digits; ckpt=epoch_15.pth ;;
-        *) echo "unknown model '$task': seg, depth, cls, seg-student, depth-student or cls-student" >&2
+        cls-teacher2)  cfg=cls_resnet14_demo-15e_embedded-digits; ckpt=epoch_15.pth ;;
+        *) echo "unknown model '$task': seg, depth, cls, seg-student, depth-student, cls-student or cls-teacher2" >&2
            exit 2 ;;
     esac
     if [ -f "work_dirs/$cfg/$ckpt" ]; then

@@ -1,5 +1,6 @@
 # The demo's classification pair on the 10 digit classes: CIFAR ResNet-20 (teacher, 0.27M
-# parameters) and ResNet-8 (student, 0.08M). Taps: backbone.layer1..3, head.fc (logits).
+# parameters) and ResNet-8 (student, 0.08M); ResNet-14 is the second teacher of the
+# multi-teacher demo. Taps: backbone.layer1..3, head.fc (logits).
 cls_preprocessor = dict(type='ClsDataPreprocessor', num_classes=10, mean=[127.5] * 3,
                         std=[127.5] * 3, to_rgb=False)
 
@@ -14,3 +15,4 @@ def _classifier(depth):
 
 cls_demo_teacher = _classifier(20)
 cls_demo_student = _classifier(8)
+cls_demo_teacher2 = _classifier(14)

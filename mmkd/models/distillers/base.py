@@ -71,12 +71,19 @@ class Distiller(BaseModel):
         teacher_ckpt: the teacher's trained weights (an ordinary mmseg/mmpretrain checkpoint,
             or an mmkd distiller checkpoint, whose student is used). ``None`` leaves the teacher
             randomly initialised, which is only useful for tests and is logged as a warning.
-        taps: tap name -> module path for both models, or -> ``dict(student=..., teacher=...)``
-            when the paths differ.
+        teachers: several teachers instead of ``teacher``/``teacher_ckpt``:
+            ``dict(<name>=dict(model=<config>, ckpt=<path>), ...)``. A loss then reads its
+            ``teacher`` tap from every teacher, applies its ``teacher_transform`` to each
+            (per-teacher masks) and combines them (``teacher_combine``).
+        taps: tap name -> module path for all models, or -> ``dict(student=..., teacher=...)``
+            when the paths differ (with several teachers, a teacher's name overrides
+            ``teacher`` for that one).
         losses: loss name -> ``dict(type=..., student=<tap>, teacher=<tap>, connector=None,
-            teacher_transform=None, **loss_args)``. ``connector`` maps the student tensor onto
-            the teacher's shape; ``teacher_transform`` changes the target tensor before the loss
-            (e.g. SFKD's top-K mask). The result is logged as ``distill.loss_<name>``.
+            teacher_transform=None, teacher_combine='mean', **loss_args)``. ``connector`` maps
+            the student tensor onto the teacher's shape; ``teacher_transform`` changes the target
+            tensor before the loss (e.g. SFKD's top-K mask). With several teachers,
+            ``teacher_combine='mean'`` averages the transformed teacher tensors into one target,
+            ``'mean_loss'`` averages the loss against each. Logged as ``distill.loss_<name>``.
         student_loss_weight: factor on the student's own task losses (0 disables them).
         data_preprocessor: settings merged into the student's data preprocessor, which the
             distiller uses for both models (the teacher sees the student's batch), so student and
@@ -88,8 +95,9 @@ class Distiller(BaseModel):
 
     def __init__(self,
                  student: Mapping[str, Any],
-                 teacher: Mapping[str, Any],
+                 teacher: Optional[Mapping[str, Any]] = None,
                  teacher_ckpt: Optional[str] = None,
+                 teachers: Optional[Mapping[str, Mapping[str, Any]]] = None,
                  taps: Optional[Mapping[str, TapConfig]] = None,
                  losses: Optional[Mapping[str, Mapping[str, Any]]] = None,
                  student_loss_weight: float = 1.0,
@@ -98,47 +106,68 @@ class Distiller(BaseModel):
                  **unknown: Any) -> None:
         if unknown:
             raise unknown_keys_error('model', type(self).__name__, unknown, self._config_keys())
-        student_cfg, teacher_cfg = resolve_model_cfg(student), resolve_model_cfg(teacher)
+        teacher_specs = _teacher_specs(teacher, teacher_ckpt, teachers)
+        student_cfg = resolve_model_cfg(student)
         if data_preprocessor:  # e.g. the top-level data_preprocessor MMEngine's Runner passes
             student_cfg['data_preprocessor'] = {**(student_cfg.get('data_preprocessor') or {}),
                                                 **data_preprocessor}
-        s_norm, t_norm = _normalisation(student_cfg), _normalisation(teacher_cfg)
-        if s_norm[0] and t_norm[0] and s_norm != t_norm:
-            raise ConfigError(
-                'student and teacher normalise images differently (data_preprocessor mean/'
-                f'std/bgr_to_rgb: {s_norm} vs {t_norm}), but both see the same batch. '
-                'Give them the same data_preprocessor.')
+        s_norm = _normalisation(student_cfg)
+        for name, (teacher_cfg, _) in teacher_specs.items():
+            t_norm = _normalisation(teacher_cfg)
+            if s_norm[0] and t_norm[0] and s_norm != t_norm:
+                raise ConfigError(
+                    f'student and {name} normalise images differently (data_preprocessor mean/'
+                    f'std/bgr_to_rgb: {s_norm} vs {t_norm}), but both see the same batch. '
+                    'Give them the same data_preprocessor.')
         super().__init__(init_cfg=init_cfg)
         self.student = build_model(student_cfg)
-        # One preprocessing for both: the teacher sees exactly the student's batch.
+        # One preprocessing for all: the teachers see exactly the student's batch.
         self.data_preprocessor = self.student.data_preprocessor
-        self.teacher = build_model(teacher_cfg)
+        self.teachers = nn.ModuleDict({name: build_model(cfg)
+                                       for name, (cfg, _) in teacher_specs.items()})
         self._check_label_spaces()
 
         self.tap_paths = self._split_taps(taps or {})
         self.taps = {role: FeatureTaps(self._model_for_role(role), paths, role)
-                     for role, paths in self.tap_paths.items()}
+                     for role, paths in self.tap_paths.items()
+                     if role in self.tap_roles and role != 'teacher' and role not in self.teachers}
+        self.teacher_taps = {name: FeatureTaps(model, self._teacher_tap_paths(name),
+                                               'teacher' if len(self.teachers) == 1 else name)
+                             for name, model in self.teachers.items()}
+        if len(self.teachers) == 1:
+            self.taps['teacher'] = next(iter(self.teacher_taps.values()))
         self.loss_specs: List[LossSpec] = []
         self.distill_losses = nn.ModuleDict()
         self.connectors = nn.ModuleDict()
         self.teacher_transforms = nn.ModuleDict()
+        self.teacher_combine: Dict[str, str] = {}
         for name, cfg in (losses or {}).items():
             self._add_loss(name, dict(cfg))
         self.student_loss_weight = student_loss_weight
 
         # Checked after the taps and losses, so every config mistake is reported first.
         self.teacher_ckpt = teacher_ckpt
-        if teacher_ckpt is not None:
-            load_model_weights(self.teacher, teacher_ckpt, 'teacher')
-        else:
-            print_log('Distiller: teacher_ckpt is None, the teacher keeps its random initial '
-                      'weights (fine for tests, useless for distillation).', level=30)
-        self.teacher.requires_grad_(False)
-        self.teacher.eval()
+        for name, (_, ckpt) in teacher_specs.items():
+            what = 'teacher' if len(teacher_specs) == 1 else f'teacher {name!r}'
+            if ckpt is not None:
+                load_model_weights(self.teachers[name], ckpt, what)
+            else:
+                print_log(f'Distiller: no checkpoint for the {what}, it keeps its random initial '
+                          'weights (fine for tests, useless for distillation).', level=30)
+        self.teachers.requires_grad_(False)
+        self.teachers.eval()
 
         self._register_state_dict_hook(_drop_teacher_from_state_dict)
         self._register_load_state_dict_pre_hook(self._keep_teacher_on_load)
-        self._predict_with = 'student'
+        self._predict_with: Optional[str] = None  # a teacher's name, or None: the student
+
+    @property
+    def teacher(self) -> nn.Module:
+        """The teacher, for methods and tools that work with exactly one."""
+        if len(self.teachers) != 1:
+            raise ConfigError(f'{type(self).__name__} has {len(self.teachers)} teachers '
+                              f'({", ".join(self.teachers)}); this needs exactly one.')
+        return next(iter(self.teachers.values()))
 
     # ----------------------------------------------------------------------------- building
     @classmethod
@@ -155,22 +184,29 @@ class Distiller(BaseModel):
         return keys
 
     def _model_for_role(self, role: str) -> nn.Module:
-        """The network each tap role reads from (subclasses map extra roles)."""
-        return {'student': self.student, 'teacher': self.teacher}[role]
+        """The network each tap role reads from ('teacher': the only teacher; subclasses map
+        extra roles, e.g. SDKD's proxy)."""
+        return self.student if role == 'student' else {'teacher': self.teacher}[role]
 
     def _split_taps(self, taps: Mapping[str, TapConfig]) -> Dict[str, Dict[str, str]]:
-        per_role: Dict[str, Dict[str, str]] = {'student': {}, 'teacher': {}}
+        """Tap paths per role: 'student', 'teacher' (every teacher) and, with several teachers,
+        a teacher's name (its own path)."""
+        roles = ['student', 'teacher'] + (list(self.teachers) if len(self.teachers) > 1 else [])
+        per_role: Dict[str, Dict[str, str]] = {role: {} for role in roles}
         for name, where in taps.items():
             if isinstance(where, str):
                 per_role['student'][name] = per_role['teacher'][name] = where
                 continue
-            extra = set(where) - {'student', 'teacher'}
+            extra = set(where) - set(roles)
             if extra:
                 raise ConfigError(f'tap {name!r}: unknown role(s) {sorted(extra)}; give a module '
-                                  "path string or dict(student='...', teacher='...').")
+                                  f"path string or a dict with keys among {roles}.")
             for role, path in where.items():
                 per_role[role][name] = path
         return per_role
+
+    def _teacher_tap_paths(self, name: str) -> Dict[str, str]:
+        return {**self.tap_paths['teacher'], **self.tap_paths.get(name, {})}
 
     def _add_loss(self, name: str, cfg: Dict[str, Any]) -> None:
         where = f'losses.{name}'
@@ -179,14 +215,24 @@ class Distiller(BaseModel):
             raise ConfigError(f"{where}: name the taps it reads, e.g. student='logits', "
                               "teacher='logits'.")
         for role, tap in tap_names.items():
-            source = 'student' if role not in self.taps else role
-            if tap not in self.taps[source]:
-                known = sorted(self.taps[source].specs)
+            source = 'student' if role not in self.taps and role != 'teacher' else role
+            taps = (next(iter(self.teacher_taps.values())) if source == 'teacher'
+                    else self.taps[source])
+            missing = [n for n, t in self.teacher_taps.items() if tap not in t] \
+                if source == 'teacher' else ([source] if tap not in taps else [])
+            if missing:
+                known = sorted(self.teacher_taps[missing[0]].specs if source == 'teacher'
+                               else taps.specs)
                 raise ConfigError(f'{where}: {role}={tap!r} is not a tap.'
                                   f'{did_you_mean(tap, known)} Declared taps: {known}. '
                                   'Add it to `taps` or fix the name.')
         connector = cfg.pop('connector', None)
         teacher_transform = cfg.pop('teacher_transform', None)
+        combine = cfg.pop('teacher_combine', 'mean')
+        if combine not in ('mean', 'mean_loss'):
+            raise ConfigError(f"{where}: teacher_combine must be 'mean' or 'mean_loss', got "
+                              f'{combine!r}.')
+        self.teacher_combine[name] = combine
         if 'type' not in cfg:
             raise ConfigError(f"{where}: missing `type`, e.g. type='mmkd.KLDivergence'.")
         loss_cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
@@ -204,18 +250,21 @@ class Distiller(BaseModel):
         self.loss_specs.append(LossSpec(name, tap_names))
 
     def _check_label_spaces(self) -> None:
-        s, t = _num_classes(self.student), _num_classes(self.teacher)
-        if s is not None and t is not None and s != t:
-            raise ConfigError(
-                f'student predicts {s} classes but the teacher {t}: they must share the label '
-                'space for logit distillation. Set the same num_classes in both heads (and train '
-                'the teacher on the same dataset).')
+        s = _num_classes(self.student)
+        for name, teacher in self.teachers.items():
+            t = _num_classes(teacher)
+            who = 'the teacher' if len(self.teachers) == 1 else f'teacher {name!r}'
+            if s is not None and t is not None and s != t:
+                raise ConfigError(
+                    f'student predicts {s} classes but {who} {t}: they must share the label '
+                    'space for logit distillation. Set the same num_classes in both heads (and '
+                    'train the teacher on the same dataset).')
 
     # -------------------------------------------------------------------- teacher handling
     def train(self, mode: bool = True) -> 'Distiller':
-        """Train mode for everything but the teacher, whose BN and dropout stay in eval mode."""
+        """Train mode for everything but the teachers, whose BN and dropout stay in eval mode."""
         super().train(mode)
-        self.teacher.eval()
+        self.teachers.eval()
         return self
 
     def init_weights(self) -> None:
@@ -226,16 +275,16 @@ class Distiller(BaseModel):
     def _keep_teacher_on_load(self, state_dict: Dict[str, Tensor], prefix: str, *args) -> None:
         # Checkpoints carry no teacher; fill its keys with the loaded teacher's own weights so
         # that strict loading and resuming neither fail nor list hundreds of missing keys.
-        for key, value in self.teacher.state_dict().items():
-            state_dict.setdefault(f'{prefix}teacher.{key}', value)
+        for key, value in self.teachers.state_dict().items():
+            state_dict.setdefault(f'{prefix}teachers.{key}', value)
 
     # ------------------------------------------------------------------------ forward modes
     def teacher_forward(self, inputs: Tensor) -> None:
-        """Run the teacher just far enough to fill its taps (tensor mode, no grad, no labels)."""
-        if not self.taps['teacher'].specs:
-            return
-        with torch.no_grad():
-            self.taps['teacher'].run(self.teacher, inputs, mode='tensor')
+        """Run each teacher just far enough to fill its taps (tensor mode, no grad, no labels)."""
+        for name, taps in self.teacher_taps.items():
+            if taps.specs:
+                with torch.no_grad():
+                    taps.run(self.teachers[name], inputs, mode='tensor')
 
     def forward(self, inputs: Tensor, data_samples: Optional[List[Any]] = None,
                 mode: str = 'tensor') -> Any:
@@ -254,7 +303,7 @@ class Distiller(BaseModel):
         losses = weighted_losses(student_losses, 'student', self.student_loss_weight)
         losses.update(self.extra_passes(inputs, data_samples))
         losses.update(self.distill_terms(data_samples))
-        for taps in self.taps.values():
+        for taps in [*self.taps.values(), *self.teacher_taps.values()]:
             taps.clear()
         return losses
 
@@ -271,16 +320,25 @@ class Distiller(BaseModel):
         terms = {}
         for spec in self.loss_specs:
             student = self.read_tap('student', spec.taps['student'])
-            teacher = self.read_tap('teacher', spec.taps['teacher']).detach()
-            terms[f'distill.loss_{spec.name}'] = self.apply_loss(
-                spec.name, student, teacher, data_samples)
+            teachers = [taps[spec.taps['teacher']].detach() for taps in self.teacher_taps.values()]
+            if len(teachers) == 1:
+                loss = self.apply_loss(spec.name, student, teachers[0], data_samples)
+            elif self.teacher_combine[spec.name] == 'mean_loss':
+                loss = sum(self.apply_loss(spec.name, student, t, data_samples)
+                           for t in teachers) / len(teachers)
+            else:  # per-teacher transform (e.g. mask), then the mean as one target
+                transform = self.teacher_transforms[spec.name] \
+                    if spec.name in self.teacher_transforms else (lambda t: t)
+                target = torch.stack([transform(t) for t in teachers]).mean(dim=0)
+                loss = self.apply_loss(spec.name, student, target, data_samples, transform=False)
+            terms[f'distill.loss_{spec.name}'] = loss
         return terms
 
     def apply_loss(self, name: str, student: Tensor, target: Tensor,
-                   data_samples: Optional[List[Any]] = None) -> Tensor:
+                   data_samples: Optional[List[Any]] = None, transform: bool = True) -> Tensor:
         """Transform the target (e.g. a salient-value mask), project the student tap with the
         loss's connector, check shapes, apply the loss."""
-        if name in self.teacher_transforms:
+        if transform and name in self.teacher_transforms:
             target = self.teacher_transforms[name](target)
         if name in self.connectors:
             student = self.connectors[name](student, target)
@@ -296,19 +354,24 @@ class Distiller(BaseModel):
         return loss(student, target)
 
     def predict(self, inputs: Tensor, data_samples: Optional[List[Any]] = None) -> List[Any]:
-        return getattr(self, self._predict_with).predict(inputs, data_samples)
+        model = self.student if self._predict_with is None else self.teachers[self._predict_with]
+        return model.predict(inputs, data_samples)
 
     def _forward(self, inputs: Tensor, data_samples: Optional[List[Any]] = None) -> Any:
         return self.student(inputs, data_samples, mode='tensor')
 
     @contextmanager
-    def predicting_with_teacher(self) -> Iterator[None]:
-        """Make ``predict`` (hence val/test steps) use the teacher, e.g. for a reference score."""
-        self._predict_with = 'teacher'
+    def predicting_with_teacher(self, name: Optional[str] = None) -> Iterator[None]:
+        """Make ``predict`` (hence val/test steps) use a teacher (by name when there are several),
+        e.g. for a reference score."""
+        if name is None:
+            self.teacher  # noqa: B018  (a clear error when there are several)
+            name = next(iter(self.teachers))
+        self._predict_with = name
         try:
             yield
         finally:
-            self._predict_with = 'student'
+            self._predict_with = None
 
     def parse_losses(self, losses: Dict[str, Tensor]) -> Tuple[Tensor, Dict[str, Tensor]]:
         """MMEngine's loss parsing, plus a stop on NaN/inf before the optimizer step."""
@@ -344,8 +407,33 @@ def weighted_losses(losses: Dict[str, Tensor], prefix: str,
 
 def _drop_teacher_from_state_dict(module: nn.Module, state_dict: Dict[str, Tensor], prefix: str,
                                   local_metadata: Any) -> None:
-    for key in [k for k in state_dict if k.startswith(prefix + 'teacher.')]:
+    for key in [k for k in state_dict if k.startswith(prefix + 'teachers.')]:
         del state_dict[key]
+
+
+def _teacher_specs(teacher: Optional[Mapping[str, Any]], teacher_ckpt: Optional[str],
+                   teachers: Optional[Mapping[str, Mapping[str, Any]]]
+                   ) -> Dict[str, Tuple[Dict[str, Any], Optional[str]]]:
+    """name -> (resolved model config, checkpoint) from ``teacher`` or ``teachers``."""
+    if (teacher is None) == (teachers is None):
+        raise ConfigError('give the teacher as teacher=<model config> (+ teacher_ckpt) or several '
+                          'as teachers=dict(<name>=dict(model=..., ckpt=...)), not both or none.')
+    if teacher is not None:
+        return {'teacher': (resolve_model_cfg(teacher), teacher_ckpt)}
+    if teacher_ckpt is not None:
+        raise ConfigError('teacher_ckpt belongs to teacher=; with teachers=, give each its ckpt.')
+    if not teachers:
+        raise ConfigError('teachers=dict(...) is empty.')
+    specs = {}
+    for name, spec in teachers.items():
+        if not isinstance(spec, Mapping) or 'model' not in spec or set(spec) - {'model', 'ckpt'}:
+            raise ConfigError(f'teachers.{name}: give dict(model=<model config>, ckpt=<path>), '
+                              f'got keys {sorted(spec) if isinstance(spec, Mapping) else spec}.')
+        if name in ('student', 'teacher') or not name.isidentifier():
+            raise ConfigError(f'teachers.{name}: pick another name (an identifier other than '
+                              "'student' and 'teacher').")
+        specs[name] = (resolve_model_cfg(spec['model']), spec.get('ckpt'))
+    return specs
 
 
 def _shape_mismatch_message(name: str, student: Tensor, teacher: Tensor) -> str:

@@ -90,7 +90,7 @@ class SDKD(Distiller):
 
     def __init__(self,
                  student: Mapping[str, Any],
-                 teacher: Mapping[str, Any],
+                 teacher: Optional[Mapping[str, Any]] = None,
                  fusion: Union[str, Mapping[str, str], None] = None,
                  ffb: Optional[Mapping[str, Any]] = None,
                  tau: float = 4.0,
@@ -125,6 +125,9 @@ class SDKD(Distiller):
                               ' (the weight of proxy.loss_kd_student is lambda_).')
         taps['fusion'] = dict(fusion)
         super().__init__(student, teacher, taps=taps, losses=losses, **kwargs)
+        if len(self.teachers) != 1:
+            raise ConfigError('SDKD fuses one teacher into the proxy: give teacher=, not '
+                              f'{len(self.teachers)} teachers.')
 
         self.tap_paths['proxy'] = dict(self.tap_paths['student'])
         self.taps['proxy'] = FeatureTaps(self._model_for_role('proxy'), self.tap_paths['proxy'],
