@@ -43,6 +43,16 @@ def seg_model(base_channels: int = 8, num_classes: int = NUM_CLASSES) -> dict:
         train_cfg=dict(), test_cfg=dict(mode='whole'))
 
 
+@pytest.fixture(autouse=True)
+def single_thread():
+    """One intra-op thread: on a shared 2-core machine, OpenMP threads spin against other
+    processes and make the tests' small convs many times slower."""
+    num_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(num_threads)
+
+
 @pytest.fixture
 def mmpretrain_scope():
     with DefaultScope.overwrite_default_scope('mmpretrain'):

@@ -12,6 +12,7 @@ from mmengine.config import Config
 from mmkd.engine.checkpoint import load_checkpoint_file
 from mmkd.models.build import resolve_model_cfg
 from mmkd.registry import HOOKS, MODELS
+from mmkd.utils.plain import is_plain
 
 
 
@@ -53,23 +54,13 @@ def student_state_dict(checkpoint: dict) -> 'OrderedDict[str, torch.Tensor]':
     return student
 
 
-def _is_plain(value) -> bool:
-    if isinstance(value, (str, int, float, bool, type(None))):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_is_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
-    return False
-
-
 def export_student(cfg: Config, checkpoint_path: str, out_path: str,
                    config_out: Optional[str] = None) -> str:
     """Write the student-only checkpoint (and, by default, its config beside it)."""
     checkpoint = load_checkpoint_file(checkpoint_path, 'distiller')
     # plain Python only, so that upstream tools load it with torch's weights_only default
     meta = {k: v for k, v in checkpoint.get('meta', {}).items()
-            if k != 'teacher_metrics' and _is_plain(v)}
+            if k != 'teacher_metrics' and is_plain(v)}
     meta['mmkd_exported_from'] = os.path.abspath(checkpoint_path)
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     torch.save({'meta': meta, 'state_dict': student_state_dict(checkpoint)}, out_path)

@@ -19,12 +19,6 @@ from tests.conftest import cls_batch, cls_model, seg_batch, seg_model
 from tests.test_distillers.test_distiller import changed, snapshot, train_steps
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    num_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(num_threads)
 
 
 def cls_adapter(**overrides) -> AIDTeacherAdapter:

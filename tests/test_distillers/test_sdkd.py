@@ -21,12 +21,6 @@ CLS_LOSS_KEYS = {'student.loss', 'proxy.loss', 'distill.loss_kd', 'distill.loss_
                  'proxy.loss_kd_student'}
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    num_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(num_threads)
 
 
 def cls_sdkd(**overrides) -> SDKD:

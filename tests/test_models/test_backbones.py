@@ -6,14 +6,6 @@ from mmengine.registry import DefaultScope
 from mmkd.models.backbones import CIFARVGG, CIFARResNet, WideResNet
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    """One intra-op thread: on a shared 2-core machine, OpenMP threads spin against other
-    processes and make these small convs ~40x slower."""
-    num_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(num_threads)
 
 
 # (constructor, kwargs, params in millions with a 100-class linear head as

@@ -13,14 +13,6 @@ from mmseg.structures import SegDataSample
 from mmkd.models.heads import DepthFCNHead
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    """One intra-op thread: on a shared 2-core machine, OpenMP threads spin against other
-    processes and make these small convs ~40x slower."""
-    num_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(num_threads)
 
 
 MAX_DEPTH = 10.0

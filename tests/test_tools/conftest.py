@@ -15,6 +15,19 @@ def data_root(tmp_path_factory) -> str:
     return root
 
 
+def save_untrained(config: str, path: str) -> str:
+    """The model of a plain-model config, untrained, saved as an upstream checkpoint (for tests
+    of the wiring, where training the teacher is not what is tested)."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import MODELS, DefaultScope
+    cfg = Config.fromfile(config)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = MODELS.build(cfg.model)
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
+    return path
+
+
 def free_port() -> str:
     """A TCP port nobody listens on now, for torchrun's rendezvous."""
     import socket

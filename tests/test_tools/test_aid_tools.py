@@ -11,10 +11,8 @@ from typing import Dict, List
 
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import MODELS, DefaultScope
 
-from tests.test_tools.conftest import free_port
+from tests.test_tools.conftest import free_port, save_untrained
 from tests.test_tools.test_tools import (CFG, ROOT, SEG_TEACHER, data_options,  # noqa: F401
                                          iter_options, logged_losses, run_tool, train)
 
@@ -27,13 +25,8 @@ SEG_STUDENT = f'{CFG}/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py'
 def seg_models(tmp_path_factory) -> Dict[str, str]:
     """Untrained demo teacher and student saved as plain upstream checkpoints."""
     root = tmp_path_factory.mktemp('aid_models')
-    paths = {}
-    for name, config in (('teacher', SEG_TEACHER), ('student', SEG_STUDENT)):
-        cfg = Config.fromfile(config)
-        with DefaultScope.overwrite_default_scope(cfg.default_scope):
-            model = MODELS.build(cfg.model)
-        paths[name] = str(root / f'{name}.pth')
-        torch.save({'state_dict': model.state_dict(), 'meta': {}}, paths[name])
+    paths = {name: save_untrained(config, str(root / f'{name}.pth'))
+             for name, config in (('teacher', SEG_TEACHER), ('student', SEG_STUDENT))}
     return paths
 
 

@@ -14,7 +14,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
-from tests.test_tools.conftest import free_port
+from tests.test_tools.conftest import free_port, save_untrained
 from tests.test_tools.test_tools import (CFG, ROOT, data_options,  # noqa: F401
                                          iter_options, logged_losses, train)
 
@@ -32,13 +32,8 @@ def teacher_ckpts(tmp_path_factory) -> Dict[str, str]:
     """Untrained demo teachers saved as plain upstream checkpoints (training them is not what is
     tested here; tests/test_tools/test_tools.py runs the teacher configs)."""
     root = tmp_path_factory.mktemp('sdkd_teachers')
-    paths = {}
-    for task, config in TEACHERS.items():
-        cfg = Config.fromfile(config)
-        with DefaultScope.overwrite_default_scope(cfg.default_scope):
-            teacher = MODELS.build(cfg.model)
-        paths[task] = str(root / f'{task}.pth')
-        torch.save({'state_dict': teacher.state_dict(), 'meta': {}}, paths[task])
+    paths = {task: save_untrained(config, str(root / f'{task}.pth'))
+             for task, config in TEACHERS.items()}
     return paths
 
 

@@ -46,6 +46,7 @@ from mmkd.models.losses.utils import labels_from_data_samples
 from mmkd.registry import HOOKS, MODELS
 from mmkd.taps import FeatureTaps
 from mmkd.utils.errors import ConfigError, check_known_kwargs, unknown_keys_error
+from mmkd.utils.plain import is_plain
 from .base import _num_classes, stop_if_not_finite, weighted_losses
 
 FROZEN = ('original_teacher', 'reference_student')
@@ -244,16 +245,6 @@ def _teacher_only_state_dict(module: nn.Module, state_dict: Dict[str, Tensor], p
             del state_dict[key]
 
 
-def _plain(value: Any) -> bool:
-    if isinstance(value, (str, int, float, bool, type(None))):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return False
-
-
 @HOOKS.register_module()
 class AIDEarlyStopHook(Hook):
     """Keep the teacher's accuracy during AID: stop when its validation metric has dropped by
@@ -347,7 +338,7 @@ class AIDEarlyStopHook(Hook):
             state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
             meta = {'mmkd_aid': dict(metric=self.metric, reference=self.reference, **entry)}
             dataset_meta = getattr(runner.train_dataloader.dataset, 'metainfo', None)
-            if _plain(dataset_meta):
+            if is_plain(dataset_meta):
                 meta['dataset_meta'] = dataset_meta
             torch.save({'meta': meta, 'state_dict': state}, osp.join(runner.work_dir,
                                                                      self.filename))
