@@ -52,6 +52,22 @@ def test_dry_run_commands(capsys):
     assert 'randomness.seed' not in test_line
 
 
+def test_sweep_gives_each_value_its_runs_and_row(capsys):
+    key = 'model.losses.kd.teacher_transform.ratio'
+    assert run_matrix.main([SEG_SFKD, '--seeds', '0', '--work-root', '/w', '--dry-run',
+                            '--sweep', key, '0.3', '1.0']) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 4  # (train, test) x 2 values
+    assert f'{key}=0.3' in lines[0] and f'{key}=0.3' in lines[1]
+    assert f'/w/seg_kd-sfkd_demo/{key}=1.0/seed_0' in lines[2] and f'{key}=1.0' in lines[3]
+    runs = [run_matrix.Run('c/x_demo.py', 0, '', metrics={'m': 1.0}, variant='r=0.3'),
+            run_matrix.Run('c/x_demo.py', 1, '', metrics={'m': 3.0}, variant='r=0.3'),
+            run_matrix.Run('c/x_demo.py', 0, '', metrics={'m': 5.0}, variant='r=1.0')]
+    table = run_matrix.markdown_table(runs).splitlines()
+    assert table[2] == '| x_demo r=0.3 | 2 (0,1) | 2.00 ± 1.41 |'
+    assert table[3] == '| x_demo r=1.0 | 1 (0) | 5.00 |'
+
+
 def test_one_config_two_seeds(data_root, tmp_path):  # noqa: F811
     work = tmp_path / 'matrix'
     args = [sys.executable, 'tools/benchmark/run_matrix.py', SEG_SFKD, '--seeds', '0', '1',

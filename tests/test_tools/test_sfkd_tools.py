@@ -15,6 +15,9 @@ SEG, DEPTH, CLS = 'cityscapes', 'nyu', 'digits_cifar10'
 DEMOS = [
     ('sfkd/cls_kd-sfkd_demo.py', CLS),
     ('sfkd/cls_kd-sfkd_2teachers_demo.py', CLS),
+    ('sfkd/cls_dkd-sfkd_demo.py', CLS),
+    ('sfkd/cls_dist-sfkd_demo.py', CLS),
+    ('sfkd/cls_at-sfkd_demo.py', CLS),
     ('sfkd/seg_kd-sfkd_demo.py', SEG),
     ('sfkd/seg_cwd-sfkd_demo.py', SEG),
     ('sfkd/depth_fitnet-sfkd_demo.py', DEPTH),

@@ -13,6 +13,10 @@ of: paste them, do not retype numbers.
         configs/sfkd/seg_kd-sfkd_demo.py --seeds 0 1 2 --work-root work_dirs/matrix/seg \\
         --metrics mIoU
 
+    # a sweep of one config key: one row per value (e.g. SFKD's K)
+    python tools/benchmark/run_matrix.py configs/sfkd/cls_kd-sfkd_demo.py --seeds 0 1 2 \
+        --sweep model.losses.kd.teacher_transform.ratio 0.3 0.5 0.7 1.0
+
     # quick smoke run on other data, few iterations
     python tools/benchmark/run_matrix.py CONFIG --seeds 0 1 --iters 20 \\
         --data-root data/demo/cityscapes
@@ -44,6 +48,11 @@ class Run:
     metrics: Dict[str, float] = field(default_factory=dict)
     error: Optional[str] = None
     checkpoint: Optional[str] = None
+    variant: str = ''  # 'key=value' of a --sweep, '' otherwise
+
+    @property
+    def row(self) -> str:
+        return run_name(self.config) + (f' {self.variant}' if self.variant else '')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -70,9 +79,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--skip-done', action='store_true',
                         help='reuse runs whose metrics.json exists')
     parser.add_argument('--dry-run', action='store_true', help='print the commands only')
+    parser.add_argument('--sweep', nargs='+', metavar=('KEY', 'VALUE'),
+                        help='KEY V1 V2 ...: run every config once per value of the config key '
+                             'KEY (given to train and test); one row per value')
     args = parser.parse_args(argv)
     if args.iters is not None and args.epochs is not None:
         parser.error('give --iters or --epochs, not both')
+    if args.sweep is not None and len(args.sweep) < 2:
+        parser.error('--sweep needs a key and at least one value')
     return args
 
 
@@ -143,23 +157,24 @@ def _call(command: List[str], log_file: str) -> Optional[str]:
     return f'{osp.basename(command[1])} exited with {proc.returncode} (log: {log_file}):\n{tail}'
 
 
-def run_one(args: argparse.Namespace, config: str, seed: int) -> Run:
-    work_dir = osp.abspath(osp.join(args.work_root, run_name(config), f'seed_{seed}'))
-    run = Run(config, seed, work_dir)
+def run_one(args: argparse.Namespace, config: str, seed: int, variant: str = '') -> Run:
+    work_dir = osp.abspath(osp.join(args.work_root, run_name(config), variant, f'seed_{seed}'))
+    run = Run(config, seed, work_dir, variant=variant)
     metrics_file = osp.join(work_dir, 'metrics.json')
     if args.skip_done and osp.isfile(metrics_file):
         run.metrics = json.load(open(metrics_file))
         return run
-    train_cmd = train_command(config, work_dir, train_overrides(args, seed))
+    extra = [variant] if variant else []
+    train_cmd = train_command(config, work_dir, train_overrides(args, seed) + extra)
     if args.dry_run:
         print(' '.join(train_cmd))
         print(' '.join(test_command(config, osp.join(work_dir, '<last checkpoint>'), work_dir,
-                                    overrides(args))))
+                                    overrides(args) + extra)))
         return run
     os.makedirs(work_dir, exist_ok=True)
     if osp.isfile(metrics_file):
         os.remove(metrics_file)  # never report a previous run's numbers for this one
-    print(f'[run_matrix] train {run_name(config)} seed {seed} -> {work_dir}', flush=True)
+    print(f'[run_matrix] train {run.row} seed {seed} -> {work_dir}', flush=True)
     run.error = _call(train_cmd, osp.join(work_dir, 'train_stdout.log'))
     if run.error:
         return run
@@ -168,7 +183,7 @@ def run_one(args: argparse.Namespace, config: str, seed: int) -> Run:
         run.error = f'training saved no checkpoint in {work_dir}'
         return run
     print(f'[run_matrix] test {run.checkpoint}', flush=True)
-    run.error = _call(test_command(config, run.checkpoint, work_dir, overrides(args)),
+    run.error = _call(test_command(config, run.checkpoint, work_dir, overrides(args) + extra),
                       osp.join(work_dir, 'test_stdout.log'))
     if run.error is None:
         run.metrics = json.load(open(metrics_file))
@@ -203,20 +218,21 @@ def _fmt(mean: float, std: Optional[float], digits: Optional[int]) -> str:
 
 def markdown_table(runs: Sequence[Run], metrics: Optional[Sequence[str]] = None,
                    digits: Optional[int] = None) -> str:
-    """One row per config (in order of first appearance): ``mean ± std`` over its seeds."""
+    """One row per config (and sweep value), in order of first appearance: ``mean ± std`` over
+    its seeds."""
     names = metric_names(runs, metrics)
     configs: List[str] = []
     for run in runs:
-        if run.config not in configs:
-            configs.append(run.config)
+        if run.row not in configs:
+            configs.append(run.row)
     lines = ['| config | seeds | ' + ' | '.join(names) + ' |',
              '|' + '---|' * (len(names) + 2)]
     for config in configs:
-        mine = [r for r in runs if r.config == config]
+        mine = [r for r in runs if r.row == config]
         ok = [r for r in mine if r.error is None and r.metrics]
         seeds = ','.join(str(r.seed) for r in ok)
         failed = len(mine) - len(ok)
-        cells = [run_name(config), f'{len(ok)} ({seeds})' + (f', {failed} failed' if failed
+        cells = [config, f'{len(ok)} ({seeds})' + (f', {failed} failed' if failed
                                                               else '')]
         for name in names:
             values = [float(r.metrics[name]) for r in ok
@@ -241,7 +257,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if missing:
         print(f'run_matrix: no such config(s): {missing}', file=sys.stderr)
         return 2
-    runs = [run_one(args, config, seed) for config in args.configs for seed in args.seeds]
+    variants = [f'{args.sweep[0]}={value}' for value in args.sweep[1:]] if args.sweep else ['']
+    runs = [run_one(args, config, seed, variant) for config in args.configs
+            for variant in variants for seed in args.seeds]
     if args.dry_run:
         return 0
     header = (f'Seeds {", ".join(map(str, args.seeds))}; last checkpoint of each run; '
@@ -258,7 +276,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with open(out, 'w') as f:
         f.write(text)
     with open(osp.join(osp.dirname(osp.abspath(out)), 'results.json'), 'w') as f:
-        json.dump([dict(config=r.config, seed=r.seed, work_dir=r.work_dir,
+        json.dump([dict(config=r.config, variant=r.variant, seed=r.seed, work_dir=r.work_dir,
                         checkpoint=r.checkpoint, metrics=r.metrics, error=r.error)
                    for r in runs], f, indent=2)
     for run in failures:
