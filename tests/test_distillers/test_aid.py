@@ -161,5 +161,8 @@ def test_early_stop_state_survives_a_resume_and_names_missing_metrics(tmp_path):
     resumed = AIDEarlyStopHook(metric='mIoU', tolerance=1.0)
     resumed.after_load_checkpoint(runner, copy.deepcopy(checkpoint))
     assert resumed.reference == 60.0 and resumed.kept == hook.kept
+    resumed.stopped = True  # a run resumed after its early stop does not train on
+    resumed.before_train(runner)
+    assert runner.train_loop.stop_training
     with pytest.raises(ConfigError, match=r"no 'mIoU'.*\['aAcc'\]"):
         resumed._record(runner, {'aAcc': 1.0})

@@ -293,7 +293,9 @@ class AIDEarlyStopHook(Hook):
         return self.reference - value if self.rule == 'greater' else value - self.reference
 
     def before_train(self, runner) -> None:
-        if self.reference is None and runner.val_loop is not None:
+        if self.stopped:  # resumed after an early stop: the kept teacher stays the result
+            runner.train_loop.stop_training = True
+        elif self.reference is None and runner.val_loop is not None:
             self._record(runner, evaluate_on_val(runner))
 
     def after_val_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
