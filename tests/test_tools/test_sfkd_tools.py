@@ -1,5 +1,5 @@
 """A few training iterations (tools/train.py, as users run it) of every SFKD and baseline demo:
-SFKD (configs/sfkd), DKD, DIST, AT and FitNet. The teachers stay random (teacher_ckpt=None):
+SFKD (configs/sfkd), DKD, DIST, AT, FitNet and CWD. The teachers stay random (teacher_ckpt=None):
 these runs check the wiring, not the accuracy."""
 import glob
 import math
@@ -20,6 +20,9 @@ DEMOS = [
     ('sfkd/cls_at-sfkd_demo.py', CLS),
     ('sfkd/seg_kd-sfkd_demo.py', SEG),
     ('sfkd/seg_cwd-sfkd_demo.py', SEG),
+    ('sfkd/seg_dkd-sfkd_demo.py', SEG),
+    ('sfkd/seg_dist-sfkd_demo.py', SEG),
+    ('sfkd/seg_at-sfkd_demo.py', SEG),
     ('sfkd/depth_fitnet-sfkd_demo.py', DEPTH),
     ('sfkd/depth_at-sfkd_demo.py', DEPTH),
     ('dkd/cls_dkd_demo.py', CLS),
@@ -30,6 +33,7 @@ DEMOS = [
     ('at/seg_at_demo.py', SEG),
     ('at/depth_at_demo.py', DEPTH),
     ('fitnet/depth_fitnet_demo.py', DEPTH),
+    ('cwd/seg_cwd_demo.py', SEG),
 ]
 
 CLS_OPTIONS = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
@@ -39,7 +43,7 @@ CLS_OPTIONS = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
 
 
 def test_every_new_demo_is_listed():
-    found = {osp.relpath(p, CFG) for folder in ('sfkd', 'dkd', 'dist', 'at', 'fitnet')
+    found = {osp.relpath(p, CFG) for folder in ('sfkd', 'dkd', 'dist', 'at', 'fitnet', 'cwd')
              for p in glob.glob(osp.join(CFG, folder, '*_demo.py'))}
     assert found == {path for path, _ in DEMOS}
 
