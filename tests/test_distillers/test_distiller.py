@@ -151,6 +151,21 @@ def test_shape_mismatch_suggests_a_connector(mmpretrain_scope):
         train_steps(model, [cls_batch()])
 
 
+def test_at_compares_maps_across_channel_counts_without_a_connector(mmpretrain_scope):
+    # 64 student vs 128 teacher channels at the same 8x8 positions: AT's maps are channel-free.
+    model = cls_distiller(losses=dict(at=dict(type='mmkd.ATLoss', weight=10.0, student='feat',
+                                              teacher='feat')))
+    assert 'at' not in model.connectors
+    logs = train_steps(model, [cls_batch()])
+    assert torch.isfinite(logs[0]['distill.loss_at']) and logs[0]['distill.loss_at'] > 0
+    spatial = cls_distiller(
+        taps=dict(feat=dict(student='backbone.layer2', teacher='backbone.layer3')),
+        losses=dict(at=dict(type='mmkd.ATLoss', student='feat', teacher='feat')))
+    with pytest.raises(ConfigError, match="batch or spatial size.*ResizeConnector") as err:
+        train_steps(spatial, [cls_batch()])
+    assert 'ConvConnector' not in str(err.value)
+
+
 def test_non_finite_loss_stops_before_the_update(mmpretrain_scope):
     model = cls_distiller(losses=dict(kd=dict(KD, weight=float('nan'))))
     before = snapshot(model.student)

@@ -342,9 +342,10 @@ class Distiller(BaseModel):
             target = self.teacher_transforms[name](target)
         if name in self.connectors:
             student = self.connectors[name](student, target)
-        if student.shape != target.shape:
-            raise ConfigError(_shape_mismatch_message(name, student, target))
         loss = self.distill_losses[name]
+        channel_free = not getattr(loss, 'compares_channels', True)
+        if not _shapes_fit(student, target, channel_free):
+            raise ConfigError(_shape_mismatch_message(name, student, target, channel_free))
         if getattr(loss, 'needs_labels', False):  # e.g. DKD: the ground-truth class
             if data_samples is None:
                 raise ConfigError(f'losses.{name}: {type(loss).__name__} needs the labels, '
@@ -436,10 +437,21 @@ def _teacher_specs(teacher: Optional[Mapping[str, Any]], teacher_ckpt: Optional[
     return specs
 
 
-def _shape_mismatch_message(name: str, student: Tensor, teacher: Tensor) -> str:
+def _shapes_fit(student: Tensor, teacher: Tensor, channel_free: bool) -> bool:
+    """Equal shapes; a loss that compares channel-free maps (AT: ``compares_channels = False``)
+    needs only the batch and spatial sizes to agree."""
+    if not channel_free:
+        return student.shape == teacher.shape
+    return (student.dim() == teacher.dim() >= 3 and student.shape[0] == teacher.shape[0]
+            and student.shape[2:] == teacher.shape[2:])
+
+
+def _shape_mismatch_message(name: str, student: Tensor, teacher: Tensor,
+                            channel_free: bool = False) -> str:
     s, t = tuple(student.shape), tuple(teacher.shape)
-    msg = f'losses.{name}: the student tensor {s} does not match the teacher tensor {t}. '
-    if len(s) == len(t) and len(s) >= 2 and s[1] != t[1]:
+    what = 'batch or spatial size of ' if channel_free else ''
+    msg = f'losses.{name}: the {what}student tensor {s} does not match the teacher tensor {t}. '
+    if not channel_free and len(s) == len(t) and len(s) >= 2 and s[1] != t[1]:
         return msg + (f"Add connector=dict(type='mmkd.ConvConnector', in_channels={s[1]}, "
                       f'out_channels={t[1]}) to this loss.')
     if len(s) == len(t) and len(s) > 2:

@@ -75,6 +75,10 @@ class ATLoss(nn.Module):
             ``dim`` defaults to and must stay ``'spatial'``, ``fill`` must be ``'zero'``).
     """
 
+    # The maps are channel-free, so the distiller checks only batch and spatial sizes: stages
+    # with different channel counts need no connector (a learnt 1x1 projection would change AT).
+    compares_channels = False
+
     def __init__(self, p: float = 2.0, weight: float = 1.0, eps: float = 1e-12,
                  teacher_mask: Union[None, TopKMask, Mapping[str, Any]] = None) -> None:
         super().__init__()
