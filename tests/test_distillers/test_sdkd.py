@@ -302,3 +302,17 @@ def test_phase_hook_switches_k_at_the_iteration_and_the_epoch():
         hook.before_train_epoch(_fake_runner(model, epoch=epoch))
         seen.append(float(model.k))
     assert seen == [0, 0, 0.5, 0.5]
+
+
+def test_sfkd_mask_reaches_only_the_terms_that_read_the_teacher():
+    from mmkd.models.losses import KLDivergence
+    from mmkd.models.transforms import TopKMask
+    model = cls_sdkd(teacher_transform=dict(type='mmkd.TopKMask', ratio=0.5))
+    assert set(model.teacher_transforms) == {'kd', 'proxy_kd_teacher'}
+    g = torch.Generator().manual_seed(0)
+    student, teacher = torch.randn(4, 10, generator=g), torch.randn(4, 10, generator=g)
+    for name in ('kd', 'proxy_kd_teacher'):
+        expected = KLDivergence(tau=2.0)(student, TopKMask(0.5)(teacher))
+        assert torch.allclose(model.apply_loss(name, student, teacher), expected)
+    losses = losses_of(model, cls_batch())
+    assert all(torch.isfinite(v) for v in losses.values())

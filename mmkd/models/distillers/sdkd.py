@@ -28,6 +28,7 @@ restored on resume), switched by :class:`SDKDPhaseHook`. Logged keys: ``student.
 ``proxy.<task losses>``, ``proxy.loss_kd_teacher``, ``proxy.loss_feat_student``,
 ``proxy.loss_kd_student`` (L_PT); ``sdkd.k``.
 """
+import copy
 import inspect
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
@@ -83,6 +84,9 @@ class SDKD(Distiller):
         feature_loss: the L_L1 between f_s and f_p, ``dict(type='mmkd.L1Feature')`` by default.
         weights: overrides of ``DEFAULT_WEIGHTS`` (all 1): ``kd``, ``kd_proxy``, ``feat_proxy``
             (L_S), ``proxy_task``, ``proxy_kd_teacher``, ``proxy_feat_student`` (L_PT).
+        teacher_transform: applied to the teacher's logits in the two terms that read them
+            (``kd`` and ``proxy_kd_teacher``), e.g. SFKD's ``dict(type='mmkd.TopKMask',
+            ratio=0.6)``; the proxy and student targets stay whole.
         losses: extra plain student/teacher losses, as in :class:`Distiller` (optional).
     """
 
@@ -99,6 +103,7 @@ class SDKD(Distiller):
                  response_loss: Optional[Mapping[str, Any]] = None,
                  feature_loss: Optional[Mapping[str, Any]] = None,
                  weights: Optional[Mapping[str, float]] = None,
+                 teacher_transform: Optional[Mapping[str, Any]] = None,
                  taps: Optional[Mapping[str, Any]] = None,
                  losses: Optional[Mapping[str, Mapping[str, Any]]] = None,
                  **kwargs: Any) -> None:
@@ -146,6 +151,8 @@ class SDKD(Distiller):
                 cfg.setdefault('tau', self.tau)
             weight = self.lambda_ if name == 'proxy_kd_student' else self.weights[name]
             cfg['weight'] = float(cfg.get('weight', 1.0)) * weight
+            if target == 'teacher' and teacher_transform is not None:
+                cfg['teacher_transform'] = copy.deepcopy(dict(teacher_transform))
             self._add_loss(name, dict(cfg, **{trained: tap, target: tap}))
 
         ffb_cfg = dict(ffb or {})
