@@ -215,14 +215,14 @@ class Distiller(BaseModel):
             raise ConfigError(f"{where}: name the taps it reads, e.g. student='logits', "
                               "teacher='logits'.")
         for role, tap in tap_names.items():
-            source = 'student' if role not in self.taps and role != 'teacher' else role
-            taps = (next(iter(self.teacher_taps.values())) if source == 'teacher'
-                    else self.taps[source])
-            missing = [n for n, t in self.teacher_taps.items() if tap not in t] \
-                if source == 'teacher' else ([source] if tap not in taps else [])
-            if missing:
-                known = sorted(self.teacher_taps[missing[0]].specs if source == 'teacher'
-                               else taps.specs)
+            # every teacher must have a teacher tap; a role without taps of its own (SDKD's
+            # proxy while building) reads the student's paths
+            owners = (list(self.teacher_taps.values()) if role == 'teacher'
+                      else [self.taps.get(role, self.taps['student'])])
+            for taps in owners:
+                if tap in taps:
+                    continue
+                known = sorted(taps.specs)
                 raise ConfigError(f'{where}: {role}={tap!r} is not a tap.'
                                   f'{did_you_mean(tap, known)} Declared taps: {known}. '
                                   'Add it to `taps` or fix the name.')
