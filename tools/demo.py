@@ -53,18 +53,20 @@ def _with_sdkd(runs: List[Run], config: str, name: str) -> List[Run]:
     return runs
 
 
+SEG_SCARCE = 'configs/models/{}_demo-600it_embedded-cityscapes-20labelled.py'
 TASKS = [
-    Task('semantic segmentation on the embedded street scenes (Cityscapes layout)',
-         'cityscapes', 'mIoU', 'aAcc', _with_sdkd([
-             Run('teacher (PSPNet-R18, 32 base channels)',
-                 'configs/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py',
-                 'seg_teacher'),
-             Run('student alone (PSPNet-R18, 8 base channels)',
-                 'configs/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py',
-                 'seg_student'),
-             Run('student + KD (pixel-wise KL)', 'configs/kd/seg_kd_demo.py', 'seg_kd',
+    Task('semantic segmentation on the embedded street scenes (Cityscapes layout), 20 annotated '
+         'train frames + 280 unannotated ones, 60 val frames', 'cityscapes', 'mIoU', 'aAcc', [
+             Run('teacher (PSPNet-R18 w32, 20 annotated)',
+                 SEG_SCARCE.format('seg_pspnet-r18w32'), 'seg_teacher'),
+             Run('student alone (PSPNet-R18 w8, same 20)',
+                 SEG_SCARCE.format('seg_pspnet-r18w8'), 'seg_student'),
+             Run('student + KD (same 20 frames)', 'configs/kd/seg_kd_demo-20labelled.py',
+                 'seg_kd', distills=True),
+             Run('student + KD (+ 280 unannotated frames)',
+                 'configs/kd/seg_kd_demo-20labelled-unannotated.py', 'seg_kd_unannotated',
                  distills=True),
-         ], 'configs/sdkd/seg_sdkd_demo.py', 'seg_sdkd')),
+         ]),
     Task('classification of the real sklearn digits (CIFAR-10 format, 359 test images)',
          'digits_cifar10', 'accuracy/top1', None, _with_sdkd([
              Run('teacher (CIFAR ResNet-20)',
@@ -77,14 +79,42 @@ TASKS = [
 
 
 def run(cmd: List[str]) -> None:
-    print('$ ' + ' '.join(shlex.quote(c) for c in cmd), flush=True)
+    run_parallel([cmd])
+
+
+def run_parallel(cmds: List[List[str]]) -> None:
+    """Run independent steps side by side, one CPU thread each when there are several (the
+    demo machine has 2 cores); print each command first and its output only if it fails."""
+    threads = str(max(1, (os.cpu_count() or 1) // len(cmds)))
+    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
     start = time.time()
-    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, env=dict(os.environ, PYTHONPATH=ROOT))
-    if proc.returncode != 0:
-        print(proc.stdout[-6000:])
-        raise SystemExit(f'demo step failed (exit {proc.returncode}): {" ".join(cmd)}')
+    procs = []
+    for cmd in cmds:
+        print('$ ' + ' '.join(shlex.quote(c) for c in cmd), flush=True)
+        procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True, env=env))
+    outputs = [proc.communicate()[0] for proc in procs]
+    for cmd, proc, out in zip(cmds, procs, outputs):
+        if proc.returncode != 0:
+            print(out[-6000:])
+            raise SystemExit(f'demo step failed (exit {proc.returncode}): {" ".join(cmd)}')
     print(f'  done in {time.time() - start:.0f} s', flush=True)
+
+
+def data_root_opts(config: str, root: str) -> List[str]:
+    """--cfg-options that point every dataset of ``config`` (ConcatDataset members too) at
+    ``root``."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    opts = []
+    for split in ('train', 'val', 'test'):
+        dataset = cfg[f'{split}_dataloader'].dataset
+        if dataset.type == 'ConcatDataset':
+            opts += [f'{split}_dataloader.dataset.datasets.{i}.data_root={root}'
+                     for i in range(len(dataset.datasets))]
+        else:
+            opts.append(f'{split}_dataloader.dataset.data_root={root}')
+    return opts
 
 
 def last_checkpoint(work_dir: str) -> Optional[str]:
@@ -122,7 +152,7 @@ def main() -> None:
     start = time.time()
 
     print('== data: the embedded street scenes and the sklearn digits', flush=True)
-    print(generate_cityscapes(osp.join(args.data, 'cityscapes')), flush=True)
+    print(generate_cityscapes(osp.join(args.data, 'cityscapes'), num_extra=280), flush=True)
     print(generate_digits_cifar10(osp.join(args.data, 'digits_cifar10')), flush=True)
     tables = [run_task(task, args, py) for task in TASKS]
     print(f'\n== mmkd demo (test split, last checkpoint, seed {args.seed}; '
@@ -132,33 +162,42 @@ def main() -> None:
 
 
 def run_task(task: Task, args: argparse.Namespace, py: str) -> list:
-    """Train (or reuse), evaluate and export every run of one task."""
-    data_opts = [f'{s}_dataloader.dataset.data_root={args.data}/{task.dataset}'
-                 for s in ('train', 'val', 'test')] + [f'randomness.seed={args.seed}']
+    """Train (or reuse), evaluate and export every run of one task. The runs without a teacher
+    train side by side, then the distilled ones (they need the teacher's checkpoint)."""
+    work_dirs = {r.name: osp.join(args.work_dir, r.name) for r in task.runs}
+    opts = {r.name: data_root_opts(r.config, f'{args.data}/{task.dataset}')
+            + [f'randomness.seed={args.seed}'] for r in task.runs}
+    checkpoints = {}
+    teacher = task.runs[0]
+    for distills in (False, True):
+        todo = []
+        for r in task.runs:
+            if r.distills != distills:
+                continue
+            if distills:
+                opts[r.name].append(f'model.teacher_ckpt={checkpoints[teacher.name]}')
+            print(f'\n== {task.dataset}: {r.label}', flush=True)
+            checkpoints[r.name] = None if args.fresh else last_checkpoint(work_dirs[r.name])
+            if checkpoints[r.name]:
+                print(f'  reusing {checkpoints[r.name]} (use --fresh to retrain)')
+            else:
+                todo.append(r)
+        if todo:
+            run_parallel([[py, 'tools/train.py', r.config, '--work-dir', work_dirs[r.name],
+                           '--cfg-options', *opts[r.name]] for r in todo])
+            for r in todo:
+                checkpoints[r.name] = last_checkpoint(work_dirs[r.name])
     rows = []
-    teacher_ckpt = None
     for r in task.runs:
-        work_dir = osp.join(args.work_dir, r.name)
-        print(f'\n== {task.dataset}: {r.label}', flush=True)
-        opts = list(data_opts)
-        if r.distills:
-            opts.append(f'model.teacher_ckpt={teacher_ckpt}')
-        ckpt = None if args.fresh else last_checkpoint(work_dir)
-        if ckpt:
-            print(f'  reusing {ckpt} (use --fresh to retrain)')
-        else:
-            run([py, 'tools/train.py', r.config, '--work-dir', work_dir, '--cfg-options', *opts])
-            ckpt = last_checkpoint(work_dir)
+        work_dir, ckpt = work_dirs[r.name], checkpoints[r.name]
         metrics_file = osp.join(work_dir, 'metrics_last.json')
         run([py, 'tools/test.py', r.config, ckpt, '--work-dir', osp.join(work_dir, 'test'),
-             '--metrics-out', metrics_file, '--cfg-options', *opts])
+             '--metrics-out', metrics_file, '--cfg-options', *opts[r.name]])
         metrics = json.load(open(metrics_file))
         exported = ''
         if r.distills:
             exported = osp.join(work_dir, 'student_exported.pth')
             run([py, 'tools/export_student.py', r.config, ckpt, exported])
-        else:
-            teacher_ckpt = teacher_ckpt or ckpt
         rows.append((r.label, num_params(r.config, r.distills), metrics, ckpt, exported))
     return rows
 

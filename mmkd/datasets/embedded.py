@@ -36,7 +36,7 @@ STAMP_FILE = '.mmkd_demo_data.json'
 
 _PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 3]
 _JPG_PARAMS = [cv2.IMWRITE_JPEG_QUALITY, 95]
-_SPLIT_CODES = {'train': 0, 'val': 1, 'test': 2}
+_SPLIT_CODES = {'train': 0, 'val': 1, 'test': 2, 'train_extra': 3}
 
 
 @dataclass
@@ -158,7 +158,8 @@ CITYSCAPES_USED_CLASSES = {
     ROAD: 'road', SIDEWALK: 'sidewalk', BUILDING: 'building', POLE: 'pole',
     VEGETATION: 'vegetation', TERRAIN: 'terrain', SKY: 'sky', PERSON: 'person', CAR: 'car'}
 IGNORE_INDEX = 255
-_CITIES = {'train': ('aachen', 'bochum', 'bremen'), 'val': ('frankfurt', 'lindau', 'munster')}
+_CITIES = {'train': ('aachen', 'bochum', 'bremen'), 'val': ('frankfurt', 'lindau', 'munster'),
+           'train_extra': ('augsburg', 'bamberg', 'konstanz')}
 _CAR_COLOURS = np.array([(200, 200, 200), (40, 40, 45), (150, 25, 25), (30, 50, 130),
                          (120, 120, 125), (230, 230, 225), (25, 90, 60), (110, 95, 80)],
                         np.float32)
@@ -460,17 +461,25 @@ def cityscapes_stem(split: str, index: int) -> str:
 
 def generate_cityscapes(root: str, num_train: int = 300, num_val: int = 60, height: int = 64,
                         width: int = 128, seed: int = 0, force: bool = False,
-                        train_label_jitter: float = 0.0) -> GenerationReport:
+                        train_label_jitter: float = 0.0, num_extra: int = 0) -> GenerationReport:
     """Write ``leftImg8bit/{train,val}`` and ``gtFine/{train,val}`` (``*_labelTrainIds.png``).
 
     ``train_label_jitter`` (pixels) makes the *train* annotations imprecise the way hand-drawn
     polygons are: boundaries wander by up to about that many pixels along a smooth random field
     (see :func:`jitter_labels`). Validation annotations stay exact.
+
+    ``num_extra`` more frames go to the ``train_extra`` split (as Cityscapes' extra frames) with
+    **no annotation**: their label maps are all 255 (ignore), so mmseg's own dataset reads them,
+    a task loss gets nothing from them and only a distillation loss learns from them.
     """
     params = dict(num_train=num_train, num_val=num_val, height=height, width=width, seed=seed)
     if train_label_jitter:
         params['train_label_jitter'] = train_label_jitter
+    if num_extra:
+        params['num_extra'] = num_extra
     counts = dict(train=num_train, val=num_val)
+    if num_extra:
+        counts['train_extra'] = num_extra
 
     def write() -> Dict[str, int]:
         for split, num in counts.items():
@@ -479,6 +488,8 @@ def generate_cityscapes(root: str, num_train: int = 300, num_val: int = 60, heig
                 if split == 'train' and train_label_jitter:
                     label = jitter_labels(item_rng(seed + 1000, split, i), label,
                                           train_label_jitter)
+                if split == 'train_extra':
+                    label = np.full_like(label, IGNORE_INDEX)
                 stem = cityscapes_stem(split, i)
                 city = stem.split('_')[0]
                 _imwrite(osp.join(root, 'leftImg8bit', split, city, f'{stem}_leftImg8bit.png'),

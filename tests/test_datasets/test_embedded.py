@@ -191,3 +191,29 @@ def test_train_label_jitter_moves_only_train_boundaries(tmp_path):
     assert len(changed) == 4 and all(0.0 < c < 0.3 for c in changed)  # boundaries, not regions
     for a, b in zip(read('clean', 'gtFine/train/**/*.png'), read('noisy', 'gtFine/train/**/*.png')):
         assert set(np.unique(b)) <= set(np.unique(a))  # no new classes appear
+
+
+def test_unannotated_extra_frames_are_new_images_with_ignore_labels(tmp_path):
+    import glob
+
+    import cv2
+    import numpy as np
+
+    from mmkd.datasets.embedded import generate_cityscapes
+    generate_cityscapes(str(tmp_path / 'plain'), num_train=3, num_val=2)
+    report = generate_cityscapes(str(tmp_path / 'extra'), num_train=3, num_val=2, num_extra=3)
+    assert report.counts == dict(train=3, val=2, train_extra=3)
+
+    def read(kind: str, pattern: str):
+        return [cv2.imread(p, cv2.IMREAD_UNCHANGED)
+                for p in sorted(glob.glob(str(tmp_path / kind / pattern), recursive=True))]
+
+    for pattern in ('leftImg8bit/train/**/*.png', 'gtFine/train/**/*.png'):  # train unchanged
+        assert all(np.array_equal(a, b) for a, b in zip(read('plain', pattern),
+                                                        read('extra', pattern)))
+    extra_imgs = read('extra', 'leftImg8bit/train_extra/**/*.png')
+    extra_labels = read('extra', 'gtFine/train_extra/**/*.png')
+    assert len(extra_imgs) == len(extra_labels) == 3
+    assert all((label == 255).all() for label in extra_labels)
+    train_imgs = read('plain', 'leftImg8bit/train/**/*.png')
+    assert not any(np.array_equal(e, t) for e in extra_imgs for t in train_imgs)

@@ -91,6 +91,31 @@ def test_kd_dense_hand_value():
     assert close(KLDivergence()(student, teacher), KL_Q_U / 2)
 
 
+def test_kd_upsample_hand_value():
+    # (N=1, C=2, H=1, W=2), student all zeros (uniform everywhere). Teacher class-0 logit
+    # [2 ln3, 0] and class-1 logit 0. Bilinear x2 with align_corners=False gives the columns
+    # [a, .75a + .25b, .25a + .75b, b] = [2 ln3, 1.5 ln3, .5 ln3, 0], and the rows repeat.
+    # KL(softmax([x, 0]) || uniform) = ln2 + q ln q + (1-q) ln(1-q), q = sigmoid(x).
+    def kl_to_uniform(x: float) -> float:
+        q = 1 / (1 + math.exp(-x))
+        return math.log(2) + q * math.log(q) + (1 - q) * math.log(1 - q)
+
+    student = torch.zeros(1, 2, 1, 2)
+    teacher = torch.tensor([[[[2 * LN3, 0.0]], [[0.0, 0.0]]]])
+    columns = [2 * LN3, 1.5 * LN3, 0.5 * LN3, 0.0]
+    expected = sum(kl_to_uniform(x) for x in columns) / 4
+    assert close(KLDivergence(upsample=2)(student, teacher), expected)
+    # at the tapped resolution the mean is over the two original columns only
+    assert close(KLDivergence()(student, teacher), kl_to_uniform(2 * LN3) / 2)
+
+
+def test_kd_upsample_needs_4d_maps_and_an_integer_factor():
+    with pytest.raises(ValueError, match='set upsample=1'):
+        KLDivergence(upsample=2)(torch.zeros(4, 3), torch.zeros(4, 3))
+    with pytest.raises(ValueError, match='integer >= 1'):
+        KLDivergence(upsample=1.5)
+
+
 # ----------------------------------------------------------------------------- feature losses
 
 

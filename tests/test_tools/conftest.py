@@ -9,7 +9,7 @@ from mmkd.datasets.embedded import generate_cityscapes, generate_digits_cifar10,
 @pytest.fixture(scope='session')
 def data_root(tmp_path_factory) -> str:
     root = str(tmp_path_factory.mktemp('data'))
-    generate_cityscapes(osp.join(root, 'cityscapes'), num_train=8, num_val=4)
+    generate_cityscapes(osp.join(root, 'cityscapes'), num_train=8, num_val=4, num_extra=4)
     generate_nyu(osp.join(root, 'nyu'), num_train=8, num_test=4)
     generate_digits_cifar10(osp.join(root, 'digits_cifar10'))
     return root

@@ -40,7 +40,8 @@ def generate(out: str, only: List[str], force: bool, seed: int) -> List[Generati
     """Run the selected generators with their default sizes."""
     reports = []
     if 'seg' in only:
-        reports.append(generate_cityscapes(osp.join(out, 'cityscapes'), seed=seed, force=force))
+        reports.append(generate_cityscapes(osp.join(out, 'cityscapes'), seed=seed, force=force,
+                                           num_extra=280))
     if 'depth' in only:
         reports.append(generate_nyu(osp.join(out, 'nyu'), seed=seed, force=force))
     if 'cls' in only:

@@ -23,17 +23,27 @@ class KLDivergence(nn.Module):
     so for ``(N, C, H, W)`` the KL is taken per pixel and averaged over ``N*H*W`` (identical to
     the ``(N*H*W, C)`` flattened version).
 
+    Dense logits of a segmentation head live at the decoder's stride (1/8 of the image for
+    PSPNet), while the task loss and the prediction use them bilinearly upsampled to the
+    image. ``upsample=8`` takes the KL there too: the teacher's soft boundaries then reach the
+    student where its cross-entropy acts, instead of one hard-ish target per 8x8 block.
+
     Args:
         tau: softmax temperature (> 0).
         weight: multiplier of the returned loss.
+        upsample: bilinear upsampling factor of both (N, C, H, W) maps before the KL (mmseg's
+            own resize: align_corners=False); 1 = at the tapped resolution.
     """
 
-    def __init__(self, tau: float = 1.0, weight: float = 1.0) -> None:
+    def __init__(self, tau: float = 1.0, weight: float = 1.0, upsample: int = 1) -> None:
         super().__init__()
         if tau <= 0:
             raise ValueError(f'KLDivergence: tau must be > 0, got {tau}')
+        if int(upsample) != upsample or upsample < 1:
+            raise ValueError(f'KLDivergence: upsample must be an integer >= 1, got {upsample}')
         self.tau = float(tau)
         self.weight = float(weight)
+        self.upsample = int(upsample)
 
     def forward(self, student: Tensor, teacher: Tensor) -> Tensor:
         name = type(self).__name__
@@ -42,6 +52,12 @@ class KLDivergence(nn.Module):
             name, student, teacher,
             'add a connector to resize/project the student logits to the teacher\'s shape')
         teacher = teacher.detach()
+        if self.upsample > 1:
+            if student.dim() != 4:
+                raise ValueError(f'{name}: upsample={self.upsample} needs (N, C, H, W) maps, '
+                                 f'got shape {tuple(student.shape)}; set upsample=1')
+            student, teacher = (F.interpolate(x, scale_factor=self.upsample, mode='bilinear',
+                                              align_corners=False) for x in (student, teacher))
         log_p_s = F.log_softmax(student / self.tau, dim=1)
         log_p_t = F.log_softmax(teacher / self.tau, dim=1)
         kl = kl_terms(log_p_t, log_p_s).sum(dim=1)  # (N, *spatial)
