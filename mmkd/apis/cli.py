@@ -41,3 +41,14 @@ def run_cli(main: Callable[[], int]) -> int:
             raise
         print(f'\nmmkd: error: {err}\n(set MMKD_DEBUG=1 for the traceback)', file=sys.stderr)
         return 1
+    finally:
+        _close_process_group()
+
+
+def _close_process_group() -> None:
+    """Tear down torch.distributed before the interpreter exits. Left to exit-time destructors,
+    gloo's worker threads can be destroyed while still joinable, which aborts the process
+    (SIGABRT, 'terminate called without an active exception') after a finished run."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
