@@ -24,7 +24,8 @@ from typing import List, Optional
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmkd.datasets.embedded import generate_cityscapes, generate_digits_cifar10  # noqa: E402
+from mmkd.datasets.embedded import (DEMO_EXTRA_FRAMES, generate_cityscapes,  # noqa: E402
+                                    generate_digits_cifar10)
 
 
 
@@ -56,14 +57,15 @@ def _with_sdkd(runs: List[Run], config: str, name: str) -> List[Run]:
 SEG_SCARCE = 'configs/models/{}_demo-600it_embedded-cityscapes-20labelled.py'
 TASKS = [
     Task('semantic segmentation on the embedded street scenes (Cityscapes layout), 20 annotated '
-         'train frames + 280 unannotated ones, 60 val frames', 'cityscapes', 'mIoU', 'aAcc', [
+         f'train frames + {DEMO_EXTRA_FRAMES} unannotated ones, 60 val frames',
+         'cityscapes', 'mIoU', 'aAcc', [
              Run('teacher (PSPNet-R18 w32, 20 annotated)',
                  SEG_SCARCE.format('seg_pspnet-r18w32'), 'seg_teacher'),
              Run('student alone (PSPNet-R18 w8, same 20)',
                  SEG_SCARCE.format('seg_pspnet-r18w8'), 'seg_student'),
              Run('student + KD (same 20 frames)', 'configs/kd/seg_kd_demo-20labelled.py',
                  'seg_kd', distills=True),
-             Run('student + KD (+ 280 unannotated frames)',
+             Run(f'student + KD (+ {DEMO_EXTRA_FRAMES} unannotated frames)',
                  'configs/kd/seg_kd_demo-20labelled-unannotated.py', 'seg_kd_unannotated',
                  distills=True),
          ]),
@@ -152,7 +154,8 @@ def main() -> None:
     start = time.time()
 
     print('== data: the embedded street scenes and the sklearn digits', flush=True)
-    print(generate_cityscapes(osp.join(args.data, 'cityscapes'), num_extra=280), flush=True)
+    seg_data = generate_cityscapes(osp.join(args.data, 'cityscapes'), num_extra=DEMO_EXTRA_FRAMES)
+    print(seg_data, flush=True)
     print(generate_digits_cifar10(osp.join(args.data, 'digits_cifar10')), flush=True)
     tables = [run_task(task, args, py) for task in TASKS]
     print(f'\n== mmkd demo (test split, last checkpoint, seed {args.seed}; '

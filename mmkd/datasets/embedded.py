@@ -158,6 +158,8 @@ CITYSCAPES_USED_CLASSES = {
     ROAD: 'road', SIDEWALK: 'sidewalk', BUILDING: 'building', POLE: 'pole',
     VEGETATION: 'vegetation', TERRAIN: 'terrain', SKY: 'sky', PERSON: 'person', CAR: 'car'}
 IGNORE_INDEX = 255
+# Unannotated train_extra frames of the demo data (`make demo`'s transfer set).
+DEMO_EXTRA_FRAMES = 280
 _CITIES = {'train': ('aachen', 'bochum', 'bremen'), 'val': ('frankfurt', 'lindau', 'munster'),
            'train_extra': ('augsburg', 'bamberg', 'konstanz')}
 _CAR_COLOURS = np.array([(200, 200, 200), (40, 40, 45), (150, 25, 25), (30, 50, 130),

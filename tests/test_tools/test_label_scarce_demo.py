@@ -26,12 +26,11 @@ def test_transfer_set_concatenates_annotated_and_unannotated_frames(data_root):
         dataset = DATASETS.build(cfg.train_dataloader.dataset)
     # 8 annotated train frames here (indices=20 keeps them all) + 4 unannotated ones
     assert len(dataset) == 12
-    unannotated = [d for d in dataset.datasets[1].data_list]
-    assert all('train_extra' in d['seg_map_path'] for d in unannotated)
+    assert all('train_extra' in d['seg_map_path'] for d in dataset.datasets[1].data_list)
 
 
 def test_kd_with_unannotated_frames_trains(data_root, tmp_path):
-    # batch 6 of 12 frames: every step mixes or holds only unannotated frames at some seed
+    # batches of 6 drawn from 12 frames of which 4 are unannotated (label maps all 255)
     train(UNANNOTATED, str(tmp_path / 'work'),
           _root_options(data_root) + iter_options(3, batch=6) + ['model.teacher_ckpt=None'])
     losses = logged_losses(str(tmp_path / 'work'))

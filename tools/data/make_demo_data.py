@@ -19,9 +19,9 @@ from typing import List
 # Lets the script run from a checkout in which mmkd is not pip-installed.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmkd.datasets.embedded import (GenerationReport, generate_cityscapes,  # noqa: E402
-                                    generate_digits_cifar10, generate_digits_cifar100,
-                                    generate_nyu)
+from mmkd.datasets.embedded import (DEMO_EXTRA_FRAMES, GenerationReport,  # noqa: E402
+                                    generate_cityscapes, generate_digits_cifar10,
+                                    generate_digits_cifar100, generate_nyu)
 
 KINDS = ('seg', 'depth', 'cls')
 
@@ -41,7 +41,7 @@ def generate(out: str, only: List[str], force: bool, seed: int) -> List[Generati
     reports = []
     if 'seg' in only:
         reports.append(generate_cityscapes(osp.join(out, 'cityscapes'), seed=seed, force=force,
-                                           num_extra=280))
+                                           num_extra=DEMO_EXTRA_FRAMES))
     if 'depth' in only:
         reports.append(generate_nyu(osp.join(out, 'nyu'), seed=seed, force=force))
     if 'cls' in only:
