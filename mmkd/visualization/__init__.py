@@ -1,0 +1,6 @@
+"""Pictures of what distillation changed (tools/analysis/compare.py draws them)."""
+from .compare import (BROKEN, FIXED, change_map, depth_range_errors, per_class_iou,
+                      prediction_changes)
+
+__all__ = ['BROKEN', 'FIXED', 'change_map', 'depth_range_errors', 'per_class_iou',
+           'prediction_changes']

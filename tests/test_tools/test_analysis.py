@@ -1,0 +1,132 @@
+"""tools/analysis: compare panels, training curves and cost tables, on the embedded data."""
+import json
+import os
+import os.path as osp
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, DefaultScope
+
+from mmkd.visualization import BROKEN, FIXED, change_map, per_class_iou, prediction_changes
+from mmkd.visualization.compare import depth_range_errors
+
+from .test_tools import CFG, ROOT, data_options, iter_options, run_tool, train
+
+SEG_STUDENT = f'{CFG}/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py'
+SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
+SEG_KD = f'{CFG}/kd/seg_kd_demo.py'
+
+
+def png_size(path: str):
+    """(width, height) of a PNG that decodes (cv2 returns None for a broken file)."""
+    import cv2
+    image = cv2.imread(path)
+    assert image is not None and image.size > 0, f'{path} does not decode'
+    return image.shape[1], image.shape[0]
+
+
+# -- the change map, on predictions made by hand --------------------------------------------------
+def test_change_map_marks_fixed_and_broken_pixels():
+    gt = np.array([[0, 1, 2, 255]])
+    alone = np.array([[0, 0, 2, 1]])      # right, wrong, right, (ignored)
+    distilled = np.array([[0, 1, 1, 0]])  # right, right, wrong, (ignored)
+    masks = prediction_changes(gt, alone, distilled)
+    assert masks['both_right'].tolist() == [[True, False, False, False]]
+    assert masks['fixed'].tolist() == [[False, True, False, False]]
+    assert masks['broken'].tolist() == [[False, False, True, False]]
+    assert masks['ignored'].tolist() == [[False, False, False, True]]
+    rgb = change_map(gt, alone, distilled)
+    assert tuple(rgb[0, 1]) == FIXED and tuple(rgb[0, 2]) == BROKEN
+    with pytest.raises(ValueError, match='differ in size'):
+        prediction_changes(gt, alone[:, :2], distilled)
+
+
+def test_per_class_iou_by_hand():
+    gt = [np.array([[0, 0, 1, 1]]), np.array([[1, 255]])]
+    pred = [np.array([[0, 1, 1, 1]]), np.array([[0, 0]])]
+    # class 0: intersect 1, union |pred 0| 2 + |gt 0| 2 - 1 = 3 -> 33.3; class 1: I 2, U 4+3-2 ... 
+    # pred 1 = 3 px, gt 1 = 3 px, both 2 -> union 4 -> 50; class 2 absent -> NaN
+    iou = per_class_iou(pred, gt, num_classes=3)
+    assert iou[0] == pytest.approx(100 / 3) and iou[1] == pytest.approx(50.0) and np.isnan(iou[2])
+
+
+def test_depth_range_errors_by_hand():
+    gt = [np.array([[0.0, 0.5, 1.5, 1.7]])]        # first pixel invalid
+    pred = [np.array([[9.0, 1.0, 1.0, 2.0]])]
+    errors, counts = depth_range_errors(pred, gt, edges=[0, 1, 2])
+    assert counts.tolist() == [1, 2]
+    assert errors.tolist() == pytest.approx([0.5, (0.5 + 0.3) / 2])
+
+
+# -- the tools on tiny runs --------------------------------------------------------------------------
+@pytest.fixture(scope='module')
+def seg_runs(data_root, tmp_path_factory):
+    work = str(tmp_path_factory.mktemp('analysis'))
+    options = data_options(data_root, 'cityscapes') + iter_options(2)
+    train(SEG_TEACHER, f'{work}/teacher', options)
+    train(SEG_STUDENT, f'{work}/alone', options)
+    kd_options = options + [f'model.teacher_ckpt={work}/teacher/iter_2.pth']
+    train(SEG_KD, f'{work}/kd', kd_options)
+    return dict(work=work, options=options, kd_options=kd_options)
+
+
+def test_compare_writes_panels_and_iou_chart(seg_runs):
+    work = seg_runs['work']
+    proc = run_tool([sys.executable, 'tools/analysis/compare.py', SEG_KD, f'{work}/kd/iter_2.pth',
+                     '--student-alone', SEG_STUDENT, f'{work}/alone/iter_2.pth', '--images', '2',
+                     '--out', f'{work}/compare', '--cfg-options', *seg_runs['kd_options']])
+    written = sorted(os.listdir(f'{work}/compare'))
+    assert written == ['panel_0.png', 'panel_1.png', 'per_class_iou.png'], proc.stdout
+    width, height = png_size(f'{work}/compare/panel_0.png')
+    assert width == 960 and height > 300  # 12 in x 80 dpi, two rows of tiles
+    assert png_size(f'{work}/compare/per_class_iou.png')[1] == 400
+
+
+def test_plot_logs_overlays_runs(seg_runs, tmp_path):
+    work = seg_runs['work']
+    out = str(tmp_path / 'curves.png')
+    proc = run_tool([sys.executable, 'tools/analysis/plot_logs.py', f'{work}/kd', f'{work}/alone',
+                     '--out', out])
+    assert 'distill.loss_kd' in proc.stdout and 'mIoU' in proc.stdout
+    assert png_size(out)[0] == 1500  # 3 panels of 5 in at 100 dpi
+
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+    import plot_logs
+    run = plot_logs.read_run(f'{work}/kd')
+    assert [x for x, _ in run.train['distill.loss_kd']] == [1.0, 2.0]
+    assert [x for x, _ in run.val['mIoU']] == [2.0]
+    # the student alone's task loss is drawn in the distilled student's panel
+    alone = plot_logs.read_run(f'{work}/alone')
+    keys = plot_logs.default_keys([run, alone])
+    assert 'student.decode.loss_ce' in keys and 'decode.loss_ce' not in keys
+    assert plot_logs.series(alone.train, 'student.decode.loss_ce') == alone.train['decode.loss_ce']
+
+
+def test_plot_logs_without_logs_says_so(tmp_path):
+    proc = run_tool([sys.executable, 'tools/analysis/plot_logs.py', str(tmp_path)], expect_ok=False)
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr
+    assert 'no training logs in' in proc.stderr
+
+
+def test_plot_logs_unknown_key_hint(seg_runs, tmp_path):
+    proc = run_tool([sys.executable, 'tools/analysis/plot_logs.py', f'{seg_runs["work"]}/kd',
+                     '--keys', 'distill.loss_kld', '--out', str(tmp_path / 'x.png')], expect_ok=False)
+    assert proc.returncode == 1 and "Did you mean: 'distill.loss_kd'" in proc.stderr
+
+
+def test_cost_counts_the_models_parameters(tmp_path):
+    out = str(tmp_path / 'cost.json')
+    proc = run_tool([sys.executable, 'tools/analysis/cost.py', SEG_KD, '--shape', '64', '128',
+                     '--runs', '2', '--warmup', '1', '--out', out])
+    rows = {row['role']: row for row in json.load(open(out))}
+    assert set(rows) == {'student', 'teacher'}
+    cfg = Config.fromfile(SEG_KD)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        for role, model_cfg in (('student', cfg.model.student), ('teacher', cfg.model.teacher)):
+            model = MODELS.build(model_cfg)
+            assert rows[role]['params'] == sum(p.numel() for p in model.parameters())
+    assert 0 < rows['student']['flops'] < rows['teacher']['flops']
+    assert 'speed-up' in proc.stdout and rows['student']['images_per_s'] > 0
