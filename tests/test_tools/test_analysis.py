@@ -1,4 +1,5 @@
 """tools/analysis: compare panels, training curves and cost tables, on the embedded data."""
+import glob
 import json
 import os
 import os.path as osp
@@ -130,3 +131,21 @@ def test_cost_counts_the_models_parameters(tmp_path):
             assert rows[role]['params'] == sum(p.numel() for p in model.parameters())
     assert 0 < rows['student']['flops'] < rows['teacher']['flops']
     assert 'speed-up' in proc.stdout and rows['student']['images_per_s'] > 0
+
+
+def test_tensorboard_logs_every_term(seg_runs, tmp_path):
+    """The README's two-line config: every term reaches TensorBoard, scalars.json stays."""
+    config = tmp_path / 'seg_kd_demo_tensorboard.py'
+    config.write_text(f"_base_ = ['{SEG_KD}']\n"
+                      "visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),\n"
+                      "                                dict(type='TensorboardVisBackend')])\n")
+    train(str(config), f'{tmp_path}/run', seg_runs['kd_options'])
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    events = glob.glob(f'{tmp_path}/run/*/vis_data/events.out.tfevents.*')
+    assert len(events) == 1
+    accumulator = EventAccumulator(events[0])
+    accumulator.Reload()
+    tags = set(accumulator.Tags()['scalars'])
+    assert {'distill.loss_kd', 'student.decode.loss_ce', 'loss', 'mIoU'} <= tags
+    assert [e.step for e in accumulator.Scalars('distill.loss_kd')] == [1, 2]
+    assert glob.glob(f'{tmp_path}/run/*/vis_data/scalars.json')
