@@ -5,6 +5,8 @@ then classification of scikit-learn's real handwritten digits in CIFAR's format)
 teacher, trains the student alone, distils the student from the teacher with each method,
 evaluates every model with `tools/test.py` on the held-out split (last checkpoint, not best),
 exports the distilled students as plain upstream checkpoints, and prints one table per task.
+It ends by drawing work_dirs/demo/report/<dataset>/: comparison panels of the last distilled
+student against the student alone and the teacher on a few val images, and training curves.
 
 Every step is an ordinary command, printed before it runs, so any row can be reproduced by
 hand. Finished runs are reused (their last checkpoint exists); `--fresh` retrains everything.
@@ -13,12 +15,14 @@ import argparse
 import json
 import os
 import os.path as osp
+import re
 import shlex
 import subprocess
 import sys
+import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -84,21 +88,112 @@ def run(cmd: List[str]) -> None:
     run_parallel([cmd])
 
 
+# MMEngine's training log lines: 'Iter(train) [ 50/600] ... eta: 0:01:23 ... loss: 0.54 ...' and
+# 'Epoch(train)  [3][10/45] ...'
+_ITER = re.compile(r'Iter\(train\)\s*\[\s*(\d+)/(\d+)\]')
+_EPOCH = re.compile(r'Epoch\(train\)\s*\[\s*(\d+)\]\[\s*(\d+)/(\d+)\]')
+_ETA = re.compile(r'eta: (\S+)')
+_LOSS = re.compile(r'\sloss: (\S+)')
+
+
+@dataclass
+class RunProgress:
+    """How far one training run is, read from its log lines as they arrive."""
+    name: str
+    max_epochs: Optional[int] = None  # epoch-based runs: from the config (the log lacks it)
+    fraction: float = 0.0
+    position: str = 'starting'
+    eta: str = ''
+    loss: str = ''
+    lines: List[str] = field(default_factory=list)
+
+    def update(self, line: str) -> bool:
+        """Read one output line; True when it moved the run on."""
+        self.lines.append(line)
+        found = _ITER.search(line)
+        if found:
+            done, total = int(found[1]), int(found[2])
+            self.fraction, self.position = done / total, f'iter {done}/{total}'
+        else:
+            found = _EPOCH.search(line)
+            if not found:
+                return False
+            epoch, done, total = int(found[1]), int(found[2]), int(found[3])
+            epochs = self.max_epochs or epoch
+            self.fraction = ((epoch - 1) * total + done) / (epochs * total)
+            self.position = f'epoch {epoch}/{epochs} iter {done}/{total}'
+        eta, loss = _ETA.search(line), _LOSS.search(line)
+        self.eta, self.loss = (eta[1] if eta else ''), (loss[1] if loss else '')
+        return True
+
+    def summary(self) -> str:
+        return (f'{self.name}: {self.fraction * 100:3.0f} % ({self.position})'
+                + (f' eta {self.eta}' if self.eta else '') + (f' loss {self.loss}' if self.loss else ''))
+
+
+def _max_epochs(cmd: List[str]) -> Optional[int]:
+    """The max_epochs of a tools/train.py command's config (None for iteration-based ones)."""
+    if len(cmd) < 3 or not cmd[1].endswith('train.py'):
+        return None
+    from mmengine.config import Config
+    train_cfg = Config.fromfile(osp.join(ROOT, cmd[2])).get('train_cfg') or {}
+    return train_cfg.get('max_epochs')
+
+
+def _show_progress(runs: List[RunProgress], procs: List[subprocess.Popen]) -> None:
+    """Until every process ends: one live line per run on a terminal (rich), and in a log (CI,
+    a pipe) one printed line per run at each quarter of its training."""
+    live = sys.stdout.isatty() and not os.environ.get('CI')
+    if live:
+        from rich.live import Live
+        from rich.table import Table
+
+        def render() -> Table:
+            table = Table(show_header=False, box=None)
+            for r in runs:
+                table.add_row(f'  {r.summary()}')
+            return table
+        with Live(render(), refresh_per_second=2, transient=True) as display:
+            while any(p.poll() is None for p in procs):
+                time.sleep(0.5)
+                display.update(render())
+        return
+    printed = [0] * len(runs)  # quarters already reported
+    while any(p.poll() is None for p in procs):
+        time.sleep(1.0)
+        for i, r in enumerate(runs):
+            if int(r.fraction * 4) > printed[i]:
+                printed[i] = int(r.fraction * 4)
+                print(f'  {r.summary()}', flush=True)
+
+
 def run_parallel(cmds: List[List[str]]) -> None:
     """Run independent steps side by side, one CPU thread each when there are several (the
-    demo machine has 2 cores); print each command first and its output only if it fails."""
+    demo machine has 2 cores); print each command first, then live progress of the training
+    runs, and a step's output only if it fails."""
     threads = str(max(1, (os.cpu_count() or 1) // len(cmds)))
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
     start = time.time()
-    procs = []
+    procs, runs, readers = [], [], []
     for cmd in cmds:
         print('$ ' + ' '.join(shlex.quote(c) for c in cmd), flush=True)
-        procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True, env=env))
-    outputs = [proc.communicate()[0] for proc in procs]
-    for cmd, proc, out in zip(cmds, procs, outputs):
-        if proc.returncode != 0:
-            print(out[-6000:])
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, env=env)
+        progress = RunProgress(osp.basename(cmd[cmd.index('--work-dir') + 1])
+                               if '--work-dir' in cmd else osp.basename(cmd[1]), _max_epochs(cmd))
+        reader = threading.Thread(target=lambda p=proc, r=progress: [r.update(line)
+                                                                     for line in p.stdout],
+                                  daemon=True)
+        reader.start()
+        procs.append(proc)
+        runs.append(progress)
+        readers.append(reader)
+    _show_progress(runs, procs)
+    for reader in readers:
+        reader.join()
+    for cmd, proc, progress in zip(cmds, procs, runs):
+        if proc.wait() != 0:
+            print(''.join(progress.lines)[-6000:])
             raise SystemExit(f'demo step failed (exit {proc.returncode}): {" ".join(cmd)}')
     print(f'  done in {time.time() - start:.0f} s', flush=True)
 
@@ -157,16 +252,38 @@ def main() -> None:
     seg_data = generate_cityscapes(osp.join(args.data, 'cityscapes'), num_extra=DEMO_EXTRA_FRAMES)
     print(seg_data, flush=True)
     print(generate_digits_cifar10(osp.join(args.data, 'digits_cifar10')), flush=True)
-    tables = [run_task(task, args, py) for task in TASKS]
+    results = [run_task(task, args, py) for task in TASKS]
+    print('\n== report: comparison panels and training curves', flush=True)
+    pictures = [p for task, (_, finished) in zip(TASKS, results)
+                for p in write_report(task, finished, args, py)]
     print(f'\n== mmkd demo (test split, last checkpoint, seed {args.seed}; '
           f'{time.time() - start:.0f} s in all)')
-    for task, rows in zip(TASKS, tables):
+    for task, (rows, _) in zip(TASKS, results):
         print_table(task, rows)
+    print(f'\npictures ({osp.join(args.work_dir, "report")}):')
+    print('\n'.join(f'  {p}' for p in pictures))
 
 
-def run_task(task: Task, args: argparse.Namespace, py: str) -> list:
+def write_report(task: Task, finished: list, args: argparse.Namespace, py: str) -> List[str]:
+    """work_dirs/demo/report/<dataset>/: tools/analysis/compare.py panels of the task's last
+    distilled student against the student alone (and the teacher) on a few val images, and
+    tools/analysis/plot_logs.py curves of every run of the task."""
+    out = osp.join(args.work_dir, 'report', task.dataset)
+    alone = next(f for f in finished if not f[0].distills and f is not finished[0])
+    distilled = [f for f in finished if f[0].distills][-1]
+    (run_cfg, _, ckpt, opts), (alone_run, _, alone_ckpt, _) = distilled, alone
+    run([py, 'tools/analysis/compare.py', run_cfg.config, ckpt, '--student-alone',
+         alone_run.config, alone_ckpt, '--images', '3', '--out', out, '--cfg-options', *opts])
+    curves = osp.join(out, 'curves.png')
+    run([py, 'tools/analysis/plot_logs.py', *[f[1] for f in finished],
+         '--names', *[f[0].name for f in finished], '--out', curves])
+    return sorted(osp.join(out, n) for n in os.listdir(out) if n.endswith('.png'))
+
+
+def run_task(task: Task, args: argparse.Namespace, py: str) -> tuple:
     """Train (or reuse), evaluate and export every run of one task. The runs without a teacher
-    train side by side, then the distilled ones (they need the teacher's checkpoint)."""
+    train side by side, then the distilled ones (they need the teacher's checkpoint).
+    Returns the table rows and, per run, (run, work dir, checkpoint, its --cfg-options)."""
     work_dirs = {r.name: osp.join(args.work_dir, r.name) for r in task.runs}
     opts = {r.name: data_root_opts(r.config, f'{args.data}/{task.dataset}')
             + [f'randomness.seed={args.seed}'] for r in task.runs}
@@ -202,7 +319,7 @@ def run_task(task: Task, args: argparse.Namespace, py: str) -> list:
             exported = osp.join(work_dir, 'student_exported.pth')
             run([py, 'tools/export_student.py', r.config, ckpt, exported])
         rows.append((r.label, num_params(r.config, r.distills), metrics, ckpt, exported))
-    return rows
+    return rows, [(r, work_dirs[r.name], checkpoints[r.name], opts[r.name]) for r in task.runs]
 
 
 def print_table(task: Task, rows: list) -> None:

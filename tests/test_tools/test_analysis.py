@@ -149,3 +149,21 @@ def test_tensorboard_logs_every_term(seg_runs, tmp_path):
     assert {'distill.loss_kd', 'student.decode.loss_ce', 'loss', 'mIoU'} <= tags
     assert [e.step for e in accumulator.Scalars('distill.loss_kd')] == [1, 2]
     assert glob.glob(f'{tmp_path}/run/*/vis_data/scalars.json')
+
+
+def test_demo_report_draws_panels_and_curves(seg_runs, tmp_path):
+    """make demo's last step, on the tiny runs: panels of the distilled student vs alone, curves."""
+    import argparse
+    sys.path.insert(0, osp.join(ROOT, 'tools'))
+    import demo
+    work = seg_runs['work']
+    runs = [demo.Run('teacher', SEG_TEACHER, 'teacher'), demo.Run('alone', SEG_STUDENT, 'alone'),
+            demo.Run('kd', SEG_KD, 'kd', distills=True)]
+    finished = [(r, f'{work}/{r.name}', f'{work}/{r.name}/iter_2.pth',
+                 seg_runs['kd_options'] if r.distills else seg_runs['options']) for r in runs]
+    task = demo.Task('seg', 'cityscapes', 'mIoU', None, runs)
+    args = argparse.Namespace(work_dir=str(tmp_path))
+    pictures = demo.write_report(task, finished, args, sys.executable)
+    assert [osp.basename(p) for p in pictures] == ['curves.png', 'panel_0.png', 'panel_1.png',
+                                                   'panel_2.png', 'per_class_iou.png']
+    assert all(png_size(p)[0] > 0 for p in pictures)
