@@ -40,7 +40,7 @@ def student_config(cfg: Config) -> Config:
     cfg.custom_hooks = hooks
     for key in ('load_from', 'resume', 'aid_adaptation'):
         cfg.pop(key, None)
-    if not _uses_mmkd(cfg, cfg.get('default_scope')):
+    if not _uses_mmkd(cfg.to_dict(), cfg.get('default_scope')):
         _drop_mmkd_imports(cfg)
     return cfg
 

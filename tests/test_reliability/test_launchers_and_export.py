@@ -24,6 +24,7 @@ from tests.test_reliability.conftest import (CFG, ROOT, assert_one_line_error, d
 SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
 SEG_KD = f'{CFG}/kd/seg_kd_demo.py'
 CLS_KD = f'{CFG}/kd/cls_kd_demo.py'
+DEPTH_KD = f'{CFG}/kd/depth_kd_demo.py'
 CIFAR_ZOO_KD = f'{CFG}/kd/cls_kd_resnet56_to_resnet20_1xb64-240e_cifar100.py'
 
 
@@ -32,12 +33,11 @@ def test_dist_train_and_dist_test_take_paths_with_spaces(data_root, tmp_path):
     spaced = tmp_path / 'my runs'
     (spaced / 'configs dir').mkdir(parents=True)
     config = str(spaced / 'configs dir' / 'seg kd.py')
-    with open(config, 'w') as f:
-        f.write(f'_base_ = [{SEG_KD!r}]\n')
     teacher = save_untrained(SEG_TEACHER, str(spaced / 'teacher ckpt.pth'))
+    with open(config, 'w') as f:  # (MMEngine's --cfg-options deletes spaces inside values)
+        f.write(f'_base_ = [{SEG_KD!r}]\nmodel = dict(teacher_ckpt={teacher!r})\n')
     work = str(spaced / 'work dir')
-    options = data_options(data_root, 'cityscapes') + iter_options(1) + [
-        f'model.teacher_ckpt={teacher}']
+    options = data_options(data_root, 'cityscapes') + iter_options(1)
     env = dict(os.environ, PORT=free_port(), PYTHON=sys.executable, OMP_NUM_THREADS='1')
     proc = subprocess.run(['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work,
                            '--cfg-options', *options], cwd=ROOT, env=env, capture_output=True,
@@ -135,12 +135,16 @@ def test_exported_seg_student_loads_where_mmkd_is_not_installed(tmp_path):
     assert 'built EncoderDecoder' in proc.stdout
 
 
-@pytest.mark.parametrize('config', [CLS_KD, CIFAR_ZOO_KD])
+@pytest.mark.parametrize('config', [CLS_KD, CIFAR_ZOO_KD, DEPTH_KD])
 def test_export_keeps_the_mmkd_import_when_the_student_needs_it(config):
-    """The CIFAR-zoo students are mmkd.CIFARResNet / mmkd.WRN (and the demo reads
-    mmkd.CIFAR10Embedded): their exported config must still import mmkd."""
-    cfg = student_config(Config.fromfile(config))
-    assert 'mmkd' in cfg.custom_imports['imports']
+    """CIFAR-zoo students are mmkd.CIFARResNet / mmkd.WRN, the depth students have mmkd's depth
+    head, the cls demo reads mmkd.CIFAR10Embedded: their student configs still import mmkd."""
+    cfg = Config.fromfile(config)
+    imports = dict(imports=['mmkd'], allow_failed_imports=False)
+    if config == CIFAR_ZOO_KD:
+        assert cfg.custom_imports == imports  # its own, from _base_/cls_cifar100_kd.py
+    cfg.custom_imports = imports
+    assert student_config(cfg).custom_imports == imports
 
 
 def test_export_drops_only_mmkd_from_custom_imports():
