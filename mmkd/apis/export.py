@@ -4,7 +4,7 @@ prefix, no teacher, no optimizer), loadable by mmseg's / mmpretrain's own ``tool
 import copy
 import os
 from collections import OrderedDict
-from typing import Optional
+from typing import Any, Optional
 
 import torch
 from mmengine.config import Config
@@ -13,7 +13,6 @@ from mmkd.engine.checkpoint import load_checkpoint_file
 from mmkd.models.build import resolve_model_cfg
 from mmkd.registry import HOOKS, MODELS
 from mmkd.utils.plain import is_plain
-
 
 
 def is_distiller_config(cfg: Config) -> bool:
@@ -41,7 +40,42 @@ def student_config(cfg: Config) -> Config:
     cfg.custom_hooks = hooks
     for key in ('load_from', 'resume', 'aid_adaptation'):
         cfg.pop(key, None)
+    if not _uses_mmkd(cfg.to_dict(), cfg.get('default_scope')):
+        _drop_mmkd_imports(cfg)
     return cfg
+
+
+def _uses_mmkd(node: Any, default_scope: Optional[str]) -> bool:
+    """True if any ``type`` in the config resolves in mmkd's registries (a ``mmkd.`` prefix, an
+    unscoped name under ``default_scope='mmkd'``, or an mmkd class), i.e. the config cannot be
+    built without importing mmkd."""
+    if isinstance(node, dict):
+        kind = node.get('type')
+        if isinstance(kind, str):
+            scope = kind.split('.', 1)[0] if '.' in kind else default_scope
+            if scope == 'mmkd':
+                return True
+        elif kind is not None and getattr(kind, '__module__', '').split('.')[0] == 'mmkd':
+            return True
+        return any(_uses_mmkd(v, default_scope) for v in node.values())
+    if isinstance(node, (list, tuple)):
+        return any(_uses_mmkd(v, default_scope) for v in node)
+    return False
+
+
+def _drop_mmkd_imports(cfg: Config) -> None:
+    """Remove mmkd from ``custom_imports``, so that the plain student config loads where mmkd is
+    not installed (mmseg's / mmpretrain's tools import every listed module first)."""
+    imports = cfg.get('custom_imports')
+    if not imports:
+        return
+    names = imports.get('imports', [])
+    names = [names] if isinstance(names, str) else list(names)
+    kept = [n for n in names if n != 'mmkd' and not n.startswith('mmkd.')]
+    if kept:
+        cfg.custom_imports = dict(imports, imports=kept)
+    else:
+        cfg.pop('custom_imports')
 
 
 def student_state_dict(checkpoint: dict) -> 'OrderedDict[str, torch.Tensor]':

@@ -2,36 +2,41 @@
 
 Why: the machine that develops and tests mmkd has no internet access, so no public dataset can be
 downloaded. Instead of mocking the data path, we write files in exactly the layout the upstream
-dataset classes expect (Cityscapes, NYU-Depth-v2, CIFAR pickles), so that mmseg's and mmpretrain's
-own dataset classes, loading transforms and pipelines run unchanged on them.
+dataset classes expect (Cityscapes, NYU-Depth-v2), so that mmseg's own dataset classes, loading
+transforms and pipelines run unchanged on them. The digits are the exception: CIFAR's own files
+are pickles, which run code when loaded, so they are written as plain ``.npz`` arrays that
+mmpretrain's CIFAR datasets read through :class:`CIFAR10Embedded` / :class:`CIFAR100Embedded`.
 
 Three generators (each writes one dataset root and a stamp file, see :func:`generate_cityscapes`,
 :func:`generate_nyu`, :func:`generate_digits_cifar10`, :func:`generate_digits_cifar100`):
 
 * Cityscapes-layout street scenes (synthetic) for semantic segmentation,
 * NYU-Depth-v2-layout indoor scenes (synthetic, ray-cast) for monocular depth,
-* scikit-learn's REAL handwritten digits in CIFAR-10 / CIFAR-100 pickle format.
+* scikit-learn's REAL handwritten digits as CIFAR-10 / CIFAR-100 style ``.npz`` arrays.
 
 Every image is drawn from its own random generator seeded by ``(seed, split, index)``, so the
 output is byte-for-byte reproducible and an image does not change when the dataset size changes.
 """
+import io
 import json
 import os
 import os.path as osp
-import pickle
 import shutil
 import time
+import zipfile
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+from mmengine.fileio import exists, get, join_path
 from mmpretrain.datasets import CIFAR10, CIFAR100
 
 from mmkd.registry import DATASETS
+from mmkd.utils.errors import ConfigError
 
 # Bump when any generator's output changes: the stamp then no longer matches and data is rewritten.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the digits as .npz arrays instead of CIFAR's pickles
 STAMP_FILE = '.mmkd_demo_data.json'
 
 _PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 3]
@@ -713,7 +718,7 @@ def generate_nyu(root: str, num_train: int = 300, num_test: int = 50, height: in
 
 
 # --------------------------------------------------------------------------------------------
-# 3. Classification: scikit-learn's real digits as CIFAR-10 / CIFAR-100 pickles
+# 3. Classification: scikit-learn's real digits as CIFAR-10 / CIFAR-100 arrays
 # --------------------------------------------------------------------------------------------
 DIGIT_CLASSES: Tuple[str, ...] = tuple(str(d) for d in range(10))
 _STYLES: Tuple[Tuple[str, Tuple[int, int, int], Tuple[int, int, int]], ...] = (
@@ -758,21 +763,25 @@ def stratified_split(labels: np.ndarray, test_fraction: float,
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
-def to_cifar_rows(images: np.ndarray) -> np.ndarray:
-    """(N, 32, 32, 3) RGB -> (N, 3072) channel-major rows, CIFAR's ``data`` layout."""
-    return np.ascontiguousarray(images.transpose(0, 3, 1, 2).reshape(len(images), -1))
-
-
-def _pickle(path: str, obj: dict) -> None:
+def write_npz(path: str, arrays: Dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` as an ``.npz`` that ``np.load(allow_pickle=False)`` reads, byte-for-byte
+    reproducibly: ``np.savez`` stamps every member with the current time, this writer with a
+    fixed one. Object arrays (which would be pickled) are refused."""
     os.makedirs(osp.dirname(path), exist_ok=True)
-    with open(path, 'wb') as f:
-        pickle.dump(obj, f, protocol=4)
+    with zipfile.ZipFile(path, 'w', compression=zipfile.ZIP_DEFLATED) as archive:
+        for key, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
+            member = zipfile.ZipInfo(f'{key}.npy', date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(member, buffer.getvalue())
 
 
 def generate_digits_cifar10(root: str, test_fraction: float = 0.2, seed: int = 0,
                             force: bool = False) -> GenerationReport:
-    """Write ``cifar-10-batches-py/{data_batch_1..5,test_batch,batches.meta}`` with the real
-    sklearn digits (grey ink replicated to RGB, 8x8 upsampled to 32x32), stratified split.
+    """Write ``cifar-10-npz/{train,test}.npz`` with the real sklearn digits (grey ink replicated
+    to RGB, 8x8 upsampled to 32x32), stratified split: ``images`` (N, 32, 32, 3) uint8,
+    ``labels`` (N,) int64 and the ``classes``, no pickled object anywhere.
     Read them with :class:`CIFAR10Embedded` (``type='mmkd.CIFAR10Embedded'``)."""
     params = dict(test_fraction=test_fraction, seed=seed)
     folder = osp.join(root, CIFAR10Embedded.base_folder)
@@ -780,27 +789,15 @@ def generate_digits_cifar10(root: str, test_fraction: float = 0.2, seed: int = 0
     def write() -> Dict[str, int]:
         images, labels = load_digits_32()
         rgb = np.repeat(images[..., None], 3, axis=-1)
-        train, test = stratified_split(labels, test_fraction, seed)
-        batches = np.array_split(train, 5)
-        for b, idx in enumerate(batches, start=1):
-            _pickle(osp.join(folder, f'data_batch_{b}'),
-                    _cifar10_batch(f'training batch {b} of 5', idx, rgb, labels))
-        _pickle(osp.join(folder, 'test_batch'),
-                _cifar10_batch('testing batch 1 of 1', test, rgb, labels))
-        _pickle(osp.join(folder, 'batches.meta'),
-                dict(label_names=list(DIGIT_CLASSES), num_cases_per_batch=len(batches[0]),
-                     num_vis=3072))
-        return dict(train=len(train), test=len(test))
+        splits = dict(zip(('train', 'test'), stratified_split(labels, test_fraction, seed)))
+        for split, idx in splits.items():
+            write_npz(osp.join(folder, f'{split}.npz'),
+                      dict(images=rgb[idx], labels=labels[idx],
+                           classes=np.array(DIGIT_CLASSES)))
+        return {split: len(idx) for split, idx in splits.items()}
 
-    return _generate('digits_cifar10', root, params, (CIFAR10Embedded.base_folder, ), force,
-                     write)
-
-
-def _cifar10_batch(batch_label: str, idx: np.ndarray, rgb: np.ndarray,
-                   labels: np.ndarray) -> dict:
-    return dict(batch_label=batch_label, labels=[int(labels[i]) for i in idx],
-                data=to_cifar_rows(rgb[idx]),
-                filenames=[f'digit_{i:04d}_{labels[i]}.png' for i in idx])
+    return _generate('digits_cifar10', root, params,
+                     (CIFAR10Embedded.base_folder, CIFAR10Embedded.legacy_folder), force, write)
 
 
 def stylise_digit(rng: np.random.Generator, ink: np.ndarray, style: int) -> np.ndarray:
@@ -813,8 +810,8 @@ def stylise_digit(rng: np.random.Generator, ink: np.ndarray, style: int) -> np.n
 
 
 def _cifar100_split(rng: np.random.Generator, ink: np.ndarray, labels: np.ndarray,
-                    pool: np.ndarray, per_class: int) -> Tuple[np.ndarray, List[int], List[str]]:
-    images, fine, names = [], [], []
+                    pool: np.ndarray, per_class: int) -> Tuple[np.ndarray, List[int]]:
+    images, fine = [], []
     for d in range(10):
         candidates = pool[labels[pool] == d]
         picks = rng.choice(candidates, size=10 * per_class,
@@ -823,16 +820,16 @@ def _cifar100_split(rng: np.random.Generator, ink: np.ndarray, labels: np.ndarra
             style = k // per_class
             images.append(stylise_digit(rng, ink[src], style))
             fine.append(10 * d + style)
-            names.append(f'digit_{src:04d}_{CIFAR100_DIGIT_CLASSES[10 * d + style]}.png')
-    return np.stack(images), fine, names
+    return np.stack(images), fine
 
 
 def generate_digits_cifar100(root: str, num_train_per_class: int = 5, num_test_per_class: int = 2,
                              test_fraction: float = 0.2, seed: int = 0,
                              force: bool = False) -> GenerationReport:
-    """Write ``cifar-100-python/{train,test,meta}``: 100 classes = 10 real digits x 10 colour
-    styles (fine label ``10 * digit + style``, coarse label ``fine // 5``), test images drawn from
-    the held-out digits of the CIFAR-10 split. Read with :class:`CIFAR100Embedded`."""
+    """Write ``cifar-100-npz/{train,test}.npz``: 100 classes = 10 real digits x 10 colour styles
+    (``labels`` = fine label ``10 * digit + style``, ``coarse_labels`` = ``fine // 5``), test
+    images drawn from the held-out digits of the CIFAR-10 split. Read with
+    :class:`CIFAR100Embedded`."""
     params = dict(num_train_per_class=num_train_per_class, num_test_per_class=num_test_per_class,
                   test_fraction=test_fraction, seed=seed)
     folder = osp.join(root, CIFAR100Embedded.base_folder)
@@ -843,62 +840,128 @@ def generate_digits_cifar100(root: str, num_train_per_class: int = 5, num_test_p
         pools = dict(zip(('train', 'test'), stratified_split(labels, test_fraction, seed)))
         for split, per_class in (('train', num_train_per_class), ('test', num_test_per_class)):
             rng = np.random.default_rng([seed, _SPLIT_CODES[split], 100])
-            images, fine, names = _cifar100_split(rng, ink, labels, pools[split], per_class)
-            _pickle(osp.join(folder, split),
-                    dict(batch_label=f'{split}ing batch 1 of 1',
-                         fine_labels=fine, coarse_labels=[f // 5 for f in fine],
-                         data=to_cifar_rows(images), filenames=names))
-        _pickle(osp.join(folder, 'meta'),
-                dict(fine_label_names=list(CIFAR100_DIGIT_CLASSES),
-                     coarse_label_names=list(CIFAR100_DIGIT_COARSE)))
+            images, fine = _cifar100_split(rng, ink, labels, pools[split], per_class)
+            fine = np.array(fine, dtype=np.int64)
+            write_npz(osp.join(folder, f'{split}.npz'),
+                      dict(images=images, labels=fine, coarse_labels=fine // 5,
+                           classes=np.array(CIFAR100_DIGIT_CLASSES),
+                           coarse_classes=np.array(CIFAR100_DIGIT_COARSE)))
         return counts
 
-    return _generate('digits_cifar100', root, params, (CIFAR100Embedded.base_folder, ), force,
-                     write)
+    return _generate('digits_cifar100', root, params,
+                     (CIFAR100Embedded.base_folder, CIFAR100Embedded.legacy_folder), force, write)
 
 
 # --------------------------------------------------------------------------------------------
-# Loaders: mmpretrain's own CIFAR parsing, without the md5 check of the official archives
+# Loaders: mmpretrain's CIFAR datasets, reading arrays that cannot run code
 # --------------------------------------------------------------------------------------------
-@DATASETS.register_module()
-class CIFAR10Embedded(CIFAR10):
-    """mmpretrain's :class:`CIFAR10`, reading the digits written by
-    :func:`generate_digits_cifar10`.
+REGENERATE = 'python tools/data/make_demo_data.py'
 
-    Why a subclass: ``CIFAR10._check_integrity`` compares every file's md5 with the official
-    CIFAR-10 release, which our files cannot match, and would then try to download. mmpretrain
-    already skips the md5 comparison of an entry whose md5 is ``None`` (keeping the presence
-    check), so this class only sets the md5s to ``None``, turns the download off and names the
-    classes; all parsing (pickle keys, channel-major layout, split handling) is mmpretrain's.
+
+class _EmbeddedCIFAR:
+    """Reads the digits written by :func:`generate_digits_cifar10` / ``..._cifar100``.
+
+    Why not mmpretrain's own parsing: it ``pickle.loads`` every batch file, and a pickle runs
+    whatever code it names, so a file planted in ``data_root`` would execute. The generators
+    write ``.npz`` arrays instead, read here with ``allow_pickle=False`` (numpy then refuses
+    pickled content, object arrays included). What the dataset yields is mmpretrain's CIFAR
+    (same classes and metainfo, ``img`` HxWx3 uint8 RGB, ``gt_label`` int); files of the old
+    pickle layout are refused, never opened.
     """
 
-    train_list = [[f'data_batch_{i}', None] for i in range(1, 6)]
-    test_list = [['test_batch', None]]
-    meta = {'filename': 'batches.meta', 'key': 'label_names', 'md5': None}
-    METAINFO = {'classes': DIGIT_CLASSES}
+    base_folder: str
+    legacy_folder: str
+    legacy_files: Tuple[str, ...]
+    default_root_name: str
 
     def __init__(self, data_root: str = '', split: str = 'train', download: bool = False,
                  **kwargs) -> None:
         if download:
-            raise ValueError('embedded data is generated, not downloaded: '
-                             'python tools/data/make_demo_data.py')
+            raise ValueError(f'embedded data is generated, not downloaded: {REGENERATE}')
         super().__init__(data_root=data_root, split=split, download=False, **kwargs)
+
+    def _check_integrity(self) -> bool:
+        return all(exists(self._split_path(split)) for split in ('train', 'test'))
+
+    def _split_path(self, split: str) -> str:
+        return join_path(self.data_prefix['root'], self.base_folder, f'{split}.npz')
+
+    def _regenerate(self) -> str:
+        """The command that rewrites this data_root (``--out`` is the folder above it)."""
+        parent, name = osp.split(osp.normpath(self.data_prefix['root']))
+        command = f'{REGENERATE} --only cls --force --out {parent or "."}'
+        if name == self.default_root_name:
+            return command
+        return f'{command} and set data_root to {osp.join(parent, self.default_root_name)}'
+
+    def load_data_list(self) -> List[dict]:
+        path = self._split_path(self.split)
+        if not exists(path):
+            legacy = join_path(self.data_prefix['root'], self.legacy_folder)
+            if any(exists(join_path(legacy, name)) for name in self.legacy_files):
+                raise ConfigError(
+                    f'{legacy} holds the old pickle layout of the embedded digits, which mmkd no '
+                    f'longer reads (unpickling a file can run code): regenerate the data with '
+                    f'`{self._regenerate()}`.')
+            raise ConfigError(f'no embedded digits at {path}: generate them with '
+                              f'`{self._regenerate()}`.')
+        arrays = self._read_arrays(path)
+        if self.CLASSES is None:  # as mmpretrain: classes from the file only if none are given
+            self._metainfo['classes'] = tuple(arrays['classes'].tolist())
+        return [{'img': img, 'gt_label': int(label)}
+                for img, label in zip(arrays['images'], arrays['labels'])]
+
+    def _read_arrays(self, path: str) -> Dict[str, np.ndarray]:
+        """The checked arrays of ``path``; anything else is one clear error, never unpickled."""
+        def bad(problem: str) -> ConfigError:
+            return ConfigError(f'{path} is not embedded digit data ({problem}); mmkd reads only '
+                               f'plain arrays, never pickles: regenerate it with '
+                               f'`{self._regenerate()}`.')
+
+        data = io.BytesIO(get(path))
+        if not zipfile.is_zipfile(data):
+            raise bad('not an .npz archive')
+        try:
+            with np.load(data, allow_pickle=False) as npz:
+                arrays = {key: npz[key] for key in ('images', 'labels', 'classes')}
+        except KeyError as err:
+            raise bad(f'missing array {err}') from None
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+            raise bad(str(err).splitlines()[0] if str(err) else type(err).__name__) from None
+        images, labels, classes = arrays['images'], arrays['labels'], arrays['classes']
+        if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1:] != (32, 32, 3):
+            raise bad(f'images must be (N, 32, 32, 3) uint8, got {images.shape} {images.dtype}')
+        if labels.dtype.kind not in 'iu' or labels.shape != images.shape[:1]:
+            raise bad(f'labels must be {images.shape[:1]} integers, got {labels.shape} '
+                      f'{labels.dtype}')
+        if classes.dtype.kind != 'U' or classes.ndim != 1:
+            raise bad('classes must be a 1-d array of names')
+        if len(labels) and not 0 <= labels.min() <= labels.max() < len(classes):
+            raise bad(f'labels outside [0, {len(classes)})')
+        return arrays
 
 
 @DATASETS.register_module()
-class CIFAR100Embedded(CIFAR100):
-    """mmpretrain's :class:`CIFAR100`, reading the 100 digit-style classes written by
-    :func:`generate_digits_cifar100`; md5s set to ``None`` for the same reason as in
-    :class:`CIFAR10Embedded`."""
+class CIFAR10Embedded(_EmbeddedCIFAR, CIFAR10):
+    """mmpretrain's :class:`CIFAR10` on the real sklearn digits of
+    :func:`generate_digits_cifar10` (``cifar-10-npz/{train,test}.npz``), read without pickle."""
 
-    train_list = [['train', None]]
-    test_list = [['test', None]]
-    meta = {'filename': 'meta', 'key': 'fine_label_names', 'md5': None}
+    base_folder = 'cifar-10-npz'
+    legacy_folder = 'cifar-10-batches-py'
+    legacy_files = ('data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4',
+                    'data_batch_5', 'test_batch', 'batches.meta')
+    default_root_name = 'digits_cifar10'
+    METAINFO = {'classes': DIGIT_CLASSES}
+
+
+@DATASETS.register_module()
+class CIFAR100Embedded(_EmbeddedCIFAR, CIFAR100):
+    """mmpretrain's :class:`CIFAR100` on the 100 digit-style classes of
+    :func:`generate_digits_cifar100` (``cifar-100-npz/{train,test}.npz``, gt_label = fine
+    label), read without pickle."""
+
+    base_folder = 'cifar-100-npz'
+    legacy_folder = 'cifar-100-python'
+    legacy_files = ('train', 'test', 'meta')
+    default_root_name = 'digits_cifar100'
     METAINFO = {'classes': CIFAR100_DIGIT_CLASSES}
-
-    def __init__(self, data_root: str = '', split: str = 'train', download: bool = False,
-                 **kwargs) -> None:
-        if download:
-            raise ValueError('embedded data is generated, not downloaded: '
-                             'python tools/data/make_demo_data.py')
-        super().__init__(data_root=data_root, split=split, download=False, **kwargs)

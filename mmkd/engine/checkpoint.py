@@ -63,8 +63,22 @@ def load_checkpoint_file(path: str, what: str) -> dict:
     except Exception as err:  # torch raises many types for corrupt or foreign files
         raise ConfigError(
             f'{what} checkpoint {path!r} could not be read ({type(err).__name__}: '
-            f'{str(err).splitlines()[0] if str(err) else ""}). It is corrupt, truncated, or not a '
-            f'PyTorch checkpoint; re-save or re-download it.') from err
+            f'{_load_failure(err)}). It is corrupt, truncated, not a PyTorch checkpoint, or holds '
+            f'objects that are not plain weights; re-save it (model weights and plain Python '
+            f'values only) or re-download it.') from err
+
+
+def _load_failure(err: Exception) -> str:
+    """What went wrong, without torch's advice: for a refused object torch suggests re-running
+    with safe loading turned off, which would let the file run code. Its lines that mention
+    ``weights_only`` are dropped; the first remaining sentence names the refused object."""
+    for line in str(err).splitlines():
+        line = line.strip()
+        if not line or 'weights_only' in line or line.startswith('Weights only load failed'):
+            continue
+        line = line.split('WeightsUnpickler error:', 1)[-1].strip()
+        return line.split('. ')[0].rstrip('.')  # e.g. 'Unsupported global: GLOBAL os.system ...'
+    return 'the safe loader refused its content' if str(err) else ''
 
 
 def extract_state_dict(checkpoint: dict, prefix: str = '') -> 'OrderedDict[str, torch.Tensor]':

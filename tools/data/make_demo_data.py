@@ -5,8 +5,8 @@
 Writes, under ``--out``:
   seg   -> cityscapes/        Cityscapes layout (mmseg ``CityscapesDataset``)
   depth -> nyu/               NYU-Depth-v2 layout (mmseg ``NYUDataset``)
-  cls   -> digits_cifar10/    real sklearn digits, CIFAR-10 pickles (``mmkd.CIFAR10Embedded``)
-           digits_cifar100/   digits x colour styles, CIFAR-100 pickles (``mmkd.CIFAR100Embedded``)
+  cls   -> digits_cifar10/    real sklearn digits, CIFAR-10 style .npz (``mmkd.CIFAR10Embedded``)
+           digits_cifar100/   digits x styles, CIFAR-100 style .npz (``mmkd.CIFAR100Embedded``)
 A dataset whose stamp (``.mmkd_demo_data.json``) matches the generator version and parameters is
 skipped; ``--force`` regenerates it.
 """

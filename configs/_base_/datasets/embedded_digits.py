@@ -1,6 +1,6 @@
 # The real handwritten digits of scikit-learn (1797 images, 10 classes), upsampled to 32x32 and
-# written in CIFAR-10's pickle format (python tools/data/make_demo_data.py); read by mmpretrain's
-# CIFAR10 parsing through mmkd.CIFAR10Embedded (which only drops the md5 check).
+# written as plain .npz arrays (python tools/data/make_demo_data.py); mmkd.CIFAR10Embedded is
+# mmpretrain's CIFAR10 reading them with allow_pickle=False (CIFAR's own pickles can run code).
 dataset_type = 'mmkd.CIFAR10Embedded'
 data_root = 'data/demo/digits_cifar10'
 data_preprocessor = dict(num_classes=10, mean=[127.5] * 3, std=[127.5] * 3, to_rgb=False)

@@ -247,6 +247,12 @@ class Distiller(BaseModel):
             self.connectors[name] = MODELS.build(connector)
         if teacher_transform is not None:
             self.teacher_transforms[name] = MODELS.build(teacher_transform)
+            check = getattr(self.distill_losses[name], 'check_teacher_transform', None)
+            if check is not None:
+                try:
+                    check(self.teacher_transforms[name])
+                except ValueError as err:
+                    raise ConfigError(f'{where}: {err}') from None
         self.loss_specs.append(LossSpec(name, tap_names))
 
     def _check_label_spaces(self) -> None:
