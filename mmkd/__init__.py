@@ -1,10 +1,13 @@
 """mmkd: knowledge distillation for the OpenMMLab stack (mmseg, mmpretrain, MMEngine)."""
 from .engine.checkpoint import allow_mmengine_checkpoint_types
+from .engine.fileio import use_atomic_local_backend
 
 __version__ = '0.1.0'
 
 # MMEngine checkpoints must stay loadable with torch's safe (weights_only) loading.
 allow_mmengine_checkpoint_types()
+# Checkpoints are written atomically: a full disk or a crash never leaves a truncated file.
+use_atomic_local_backend()
 
 from . import datasets, engine, models  # noqa: E402,F401  (registers every component)
 

@@ -16,7 +16,7 @@ import warnings
 import torch
 from mmengine.config import Config
 from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 # mmengine 0.10.7 resolves `mmseg::` config paths through the deprecated pkg_resources
@@ -25,6 +25,7 @@ import mmkd  # noqa: E402,F401  (registers mmkd, allows safe loading of MMEngine
 from mmkd.apis.aid import adaptation_stage  # noqa: E402
 from mmkd.apis.cli import add_runner_args, load_config, run_cli  # noqa: E402
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
+from mmkd.engine.checkpoint import load_checkpoint_file  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -39,7 +40,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def prepare(cfg: Config, args: argparse.Namespace, resume: Optional[str]) -> Config:
-    """Mixed precision, resuming, exact-resume hook and the CPU process group."""
+    """Mixed precision, resuming, exact-resume hook, validation of the saved model in
+    multi-process runs and the CPU process group."""
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
@@ -47,11 +49,29 @@ def prepare(cfg: Config, args: argparse.Namespace, resume: Optional[str]) -> Con
         cfg.resume, cfg.load_from = True, None
     elif resume is not None:
         cfg.resume, cfg.load_from = True, resume
+    if cfg.get('resume'):
+        keep_seed_of_resumed_run(cfg)
     hooks = cfg.setdefault('custom_hooks', [])
     if not any(str(h.get('type', '')).endswith('ExactResumeHook') for h in hooks):
         hooks.append(dict(type='mmkd.ExactResumeHook'))  # checkpoints resume exactly
+    if args.launcher != 'none' and not any(
+            str(h.get('type', '')).endswith('ValidateRankZeroModelHook') for h in hooks):
+        hooks.append(dict(type='mmkd.ValidateRankZeroModelHook'))  # validated model == saved
     setup_cpu_distributed(cfg, args.launcher)
     return cfg
+
+
+def keep_seed_of_resumed_run(cfg: Config) -> None:
+    """A run without a fixed seed draws one; its resumption must use that same seed. MMEngine
+    re-seeds from the checkpoint only after it has built the data sampler and the workers'
+    seeding from a new seed, so the data order would change: the seed is set beforehand."""
+    if cfg.get('randomness', {}).get('seed') is not None:
+        return
+    path = cfg.get('load_from') or find_latest_checkpoint(cfg.work_dir)
+    if path:
+        seed = load_checkpoint_file(path, 'resume').get('meta', {}).get('seed')
+        if seed is not None:
+            cfg.setdefault('randomness', {})['seed'] = seed
 
 
 def train(cfg: Config) -> None:

@@ -1,5 +1,6 @@
 """What tools/train.py and tools/test.py share: runner arguments, config loading, clean errors."""
 import argparse
+import errno
 import os
 import os.path as osp
 import sys
@@ -41,8 +42,34 @@ def run_cli(main: Callable[[], int]) -> int:
             raise
         print(f'\nmmkd: error: {err}\n(set MMKD_DEBUG=1 for the traceback)', file=sys.stderr)
         return 1
+    except OSError as err:
+        if os.environ.get('MMKD_DEBUG') or err.errno not in _DISK_FULL:
+            raise
+        print(f'\nmmkd: error: {disk_full_message(err)}\n(set MMKD_DEBUG=1 for the traceback)',
+              file=sys.stderr)
+        return 1
     finally:
         _close_process_group()
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full_message(err: OSError) -> str:
+    """The file a full disk (or an exhausted quota) stopped, the checkpoint to go on from and
+    the fix. Checkpoints are written atomically (mmkd.engine.fileio): the one being written
+    does not exist, and the last one MMEngine's checkpoint hook recorded beside it is intact."""
+    path = err.filename
+    record = osp.join(osp.dirname(path), 'last_checkpoint') if path else ''
+    last = open(record).read().strip() if record and osp.isfile(record) else ''
+    if last and last != path and osp.isfile(last):
+        good = (f'The last good checkpoint is {last}: free space, then continue with '
+                f'--resume {last}.')
+    else:
+        good = 'Free space, then run again.'
+    return (f'could not write {path or "a file"}: {err.strerror or "no space left on device"} '
+            f'(the disk or your quota is full). {good} '
+            f'Or use a --work-dir on a file system with room.')
 
 
 def _close_process_group() -> None:

@@ -10,6 +10,7 @@ import torch
 from mmengine.config import Config
 
 from mmkd.engine.checkpoint import load_checkpoint_file
+from mmkd.engine.fileio import atomic_torch_save
 from mmkd.models.build import resolve_model_cfg
 from mmkd.registry import HOOKS, MODELS
 from mmkd.utils.plain import is_plain
@@ -97,7 +98,7 @@ def export_student(cfg: Config, checkpoint_path: str, out_path: str,
             if k != 'teacher_metrics' and is_plain(v)}
     meta['mmkd_exported_from'] = os.path.abspath(checkpoint_path)
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-    torch.save({'meta': meta, 'state_dict': student_state_dict(checkpoint)}, out_path)
+    atomic_torch_save({'meta': meta, 'state_dict': student_state_dict(checkpoint)}, out_path)
     config_out = config_out or os.path.splitext(out_path)[0] + '_config.py'
     student_config(cfg).dump(config_out)
     return config_out

@@ -1,6 +1,10 @@
 from .checkpoint import allow_mmengine_checkpoint_types, load_model_weights
-from .dist import CPUAwareDistributedDataParallel, setup_cpu_distributed
+from .fileio import (AtomicLocalBackend, atomic_file, atomic_torch_save,
+                     use_atomic_local_backend)
+from .dist import CPUAwareDistributedDataParallel, ValidateRankZeroModelHook, setup_cpu_distributed
 from .hooks import ExactResumeHook, TeacherReferenceHook
 
-__all__ = ['allow_mmengine_checkpoint_types', 'load_model_weights',
-           'CPUAwareDistributedDataParallel', 'setup_cpu_distributed', 'TeacherReferenceHook', 'ExactResumeHook']
+__all__ = ['allow_mmengine_checkpoint_types', 'load_model_weights', 'AtomicLocalBackend',
+           'atomic_file', 'atomic_torch_save', 'use_atomic_local_backend',
+           'CPUAwareDistributedDataParallel', 'ValidateRankZeroModelHook', 'setup_cpu_distributed',
+           'TeacherReferenceHook', 'ExactResumeHook']

@@ -40,6 +40,7 @@ from mmengine.runner import EpochBasedTrainLoop
 from torch import Tensor, nn
 
 from mmkd.engine.checkpoint import load_model_weights
+from mmkd.engine.fileio import atomic_file, atomic_torch_save
 from mmkd.engine.hooks import evaluate_on_val
 from mmkd.models.build import build_model, resolve_model_cfg
 from mmkd.models.losses.utils import labels_from_data_samples
@@ -342,8 +343,8 @@ class AIDEarlyStopHook(Hook):
             dataset_meta = getattr(runner.train_dataloader.dataset, 'metainfo', None)
             if is_plain(dataset_meta):
                 meta['dataset_meta'] = dataset_meta
-            torch.save({'meta': meta, 'state_dict': state}, osp.join(runner.work_dir,
-                                                                     self.filename))
+            atomic_torch_save({'meta': meta, 'state_dict': state},
+                              osp.join(runner.work_dir, self.filename))
         runner.logger.info(f'AID: kept the teacher of step {entry["step"]} '
                            f'({self.metric} {entry["value"]:.4f}) in '
                            f'{osp.join(runner.work_dir, self.filename)}')
@@ -351,7 +352,7 @@ class AIDEarlyStopHook(Hook):
 
     def _write_summary(self, runner) -> None:
         if is_main_process():
-            with open(osp.join(runner.work_dir, 'aid_adaptation.json'), 'w') as f:
+            with atomic_file(osp.join(runner.work_dir, 'aid_adaptation.json'), 'w') as f:
                 json.dump(self.state(), f, indent=1)
 
     def state(self) -> Dict[str, Any]:
