@@ -138,8 +138,8 @@ def _one_optimizer(optimizer: torch.optim.Optimizer, saved: object,
     saved_sizes = [len(g.get('params', [])) for g in groups]
     own_sizes = [len(g['params']) for g in optimizer.param_groups]
     if saved_sizes != own_sizes:
-        return [f'{label}: parameter groups of {saved_sizes} parameters in the checkpoint vs '
-                f'{own_sizes} in this config']
+        return [f'{label}: {_groups(saved_sizes)} in the checkpoint vs {_groups(own_sizes)} in '
+                'this config']
     # torch's Optimizer.load_state_dict pairs saved ids and parameters in group order
     params = [p for g in optimizer.param_groups for p in g['params']]
     position = {pid: i for i, pid in enumerate(chain.from_iterable(g['params'] for g in groups))}
@@ -155,6 +155,13 @@ def _one_optimizer(optimizer: torch.optim.Optimizer, saved: object,
         return []
     more = f' ... ({len(wrong)} in all)' if len(wrong) > 3 else ''
     return [f'{label}: state of another shape: {", ".join(wrong[:3])}{more}']
+
+
+def _groups(sizes: List[int]) -> str:
+    """'2 parameter groups of 10, 4 parameters', shortened for one group per parameter."""
+    shown = ', '.join(map(str, sizes[:4])) + (', ...' if len(sizes) > 4 else '')
+    return (f'{len(sizes)} parameter group{"s" if len(sizes) != 1 else ""} of {shown} '
+            f'parameter{"s" if sum(sizes) != 1 else ""}')
 
 
 def _model(runner: Runner) -> nn.Module:
