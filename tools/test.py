@@ -22,6 +22,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import mmkd  # noqa: E402,F401
 from mmkd.apis import export_student, is_distiller_config  # noqa: E402
+from mmkd.apis.checkpoint_fit import check_runner_checkpoint  # noqa: E402
 from mmkd.apis.cli import add_runner_args, load_config, run_cli  # noqa: E402
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
 from mmkd.models.build import resolve_model_cfg  # noqa: E402
@@ -91,7 +92,9 @@ def _as_number(value):
 
 def main() -> int:
     args = parse_args()
-    metrics = Runner.from_cfg(build_cfg(args)).test()
+    runner = Runner.from_cfg(build_cfg(args))
+    check_runner_checkpoint(runner, testing=True)  # MMEngine would load it non-strictly
+    metrics = runner.test()
     if args.metrics_out:
         os.makedirs(osp.dirname(osp.abspath(args.metrics_out)), exist_ok=True)
         with open(args.metrics_out, 'w') as f:

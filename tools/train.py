@@ -23,6 +23,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import mmkd  # noqa: E402,F401  (registers mmkd, allows safe loading of MMEngine checkpoints)
 from mmkd.apis.aid import adaptation_stage  # noqa: E402
+from mmkd.apis.checkpoint_fit import check_runner_checkpoint  # noqa: E402
+from mmkd.apis.export import write_run_config  # noqa: E402
 from mmkd.apis.cli import add_runner_args, load_config, run_cli  # noqa: E402
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
 from mmkd.engine.checkpoint import load_checkpoint_file  # noqa: E402
@@ -35,6 +37,10 @@ def parse_args() -> argparse.Namespace:
                         help='resume from the given checkpoint, or from the latest one in the '
                              'work dir when no path is given')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument('--load-partial', action='store_true',
+                        help='load_from: load only the weights that fit and skip the others '
+                             '(MMEngine\'s non-strict fine-tuning, e.g. to another class count); '
+                             'without it a checkpoint that does not fit stops the run')
     add_runner_args(parser)
     return parser.parse_args()
 
@@ -74,8 +80,11 @@ def keep_seed_of_resumed_run(cfg: Config) -> None:
             cfg.setdefault('randomness', {})['seed'] = seed
 
 
-def train(cfg: Config) -> None:
+def train(cfg: Config, load_partial: bool = False) -> None:
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    check_runner_checkpoint(runner, load_partial=load_partial)  # before any step
+    if runner.rank == 0:
+        write_run_config(cfg, cfg.filename or runner.experiment_name)  # what export reads
     runner.train()
 
 
@@ -101,7 +110,7 @@ def main() -> int:
     args = parse_args()
     cfg = load_config(args)
     run_adaptation_stage(cfg, args)
-    train(prepare(cfg, args, args.resume))
+    train(prepare(cfg, args, args.resume), args.load_partial)
     return 0
 
 

@@ -10,7 +10,7 @@ hub's buffers pickle. Files the user points at are still loaded with ``weights_o
 import os
 import pickle
 from collections import OrderedDict
-from typing import Dict, List
+from typing import Dict, List, Mapping, NamedTuple, Tuple
 
 import numpy as np
 import torch
@@ -96,6 +96,43 @@ def extract_state_dict(checkpoint: dict, prefix: str = '') -> 'OrderedDict[str, 
     return OrderedDict(state)
 
 
+class KeyMismatch(NamedTuple):
+    """How a checkpoint's weights differ from a model's: the keys, and the shapes that differ."""
+    missing: List[str]      # in the model, not in the checkpoint
+    unexpected: List[str]   # in the checkpoint, not in the model
+    wrong_shape: List[str]  # in both, with different shapes ('key: checkpoint (..) vs model (..)')
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.unexpected or self.wrong_shape)
+
+    def describe(self, limit: int = 3) -> str:
+        """One line: a few keys of each kind, with their count."""
+        def few(items: List[str]) -> str:
+            more = f' ... ({len(items)} in all)' if len(items) > limit else ''
+            return ', '.join(items[:limit]) + more
+        return '; '.join(f'{label}: {few(items)}' for label, items in
+                         [('missing in checkpoint', self.missing), ('not in model', self.unexpected),
+                          ('shape mismatch', self.wrong_shape)] if items)
+
+
+def compare_state_dicts(own: Mapping[str, object], state: Mapping[str, object]) -> KeyMismatch:
+    """The keys and shapes of ``state`` (a checkpoint) against ``own`` (a model's state dict)."""
+    def shape(value: object) -> Tuple[int, ...]:
+        return tuple(value.shape) if isinstance(value, torch.Tensor) else ()
+    return KeyMismatch(
+        missing=[k for k in own if k not in state],
+        unexpected=[k for k in state if k not in own],
+        wrong_shape=[f'{k}: checkpoint {shape(state[k])} vs model {shape(own[k])}'
+                     for k in own if k in state and shape(state[k]) != shape(own[k])])
+
+
+def checkpoint_mismatch_error(path: str, what: str, mismatch: KeyMismatch, fix: str,
+                              target: str = '') -> ConfigError:
+    """The one error for every checkpoint that does not fit its model: the keys, then the fix."""
+    return ConfigError(f'{what} checkpoint {path!r} does not fit {target or f"the {what} config"}:'
+                       f' {mismatch.describe()}. {fix}')
+
+
 def load_model_weights(model: nn.Module, path: str, what: str) -> Dict[str, object]:
     """Load a checkpoint strictly into ``model``; on mismatch say which keys and why.
 
@@ -104,20 +141,10 @@ def load_model_weights(model: nn.Module, path: str, what: str) -> Dict[str, obje
     """
     checkpoint = load_checkpoint_file(path, what)
     state = extract_state_dict(checkpoint, prefix='student.')
-    own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    wrong_shape = [f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
-                   for k in own if k in state and state[k].shape != own[k].shape]
-    if missing or unexpected or wrong_shape:
-        def few(items: List[str]) -> str:
-            return ', '.join(items[:5]) + (f' ... ({len(items)} in all)' if len(items) > 5 else '')
-        details = '\n'.join(f'  {label}: {few(items)}' for label, items in
-                            [('missing in checkpoint', missing), ('not in model', unexpected),
-                             ('shape mismatch', wrong_shape)] if items)
-        raise ConfigError(
-            f'{what} checkpoint {path!r} does not fit the {what} config:\n{details}\n'
-            f'Use the checkpoint trained with this {what} config, or fix the {what} config '
-            f'(depth, channels, num_classes) to match the checkpoint.')
+    mismatch = compare_state_dicts(model.state_dict(), state)
+    if mismatch:
+        raise checkpoint_mismatch_error(
+            path, what, mismatch, f'Use the checkpoint trained with this {what} config, or fix '
+            f'the {what} config (depth, channels, num_classes) to match the checkpoint.')
     model.load_state_dict(state, strict=True)
     return checkpoint.get('meta', {}) if isinstance(checkpoint, dict) else {}
