@@ -28,11 +28,17 @@ def is_distiller_config(cfg: Config) -> bool:
     return isinstance(cls, type) and issubclass(cls, Distiller)
 
 
-def _distillation_only(hook_cfg: dict) -> bool:
-    """Hooks that need a distiller (they say so with ``distillation_only = True``)."""
+def _hook_class(hook_cfg: dict) -> Optional[type]:
     hook_type = hook_cfg.get('type')
-    cls = HOOKS.get(hook_type) if isinstance(hook_type, str) else hook_type
-    return bool(getattr(cls, 'distillation_only', False))
+    return HOOKS.get(hook_type) if isinstance(hook_type, str) else hook_type
+
+
+def _dropped_on_export(hook_cfg: dict) -> bool:
+    """Hooks that need a distiller (``distillation_only = True``) and the run machinery
+    tools/train.py adds (``keep_in_export = False``): a plain student config goes without them."""
+    cls = _hook_class(hook_cfg)
+    return bool(getattr(cls, 'distillation_only', False)) or \
+        not getattr(cls, 'keep_in_export', True)
 
 
 def student_config(cfg: Config) -> Config:
@@ -42,8 +48,12 @@ def student_config(cfg: Config) -> Config:
     if cfg.model.get('data_preprocessor') is not None:
         student['data_preprocessor'] = cfg.model.data_preprocessor
     cfg.model = student
-    hooks = [h for h in cfg.get('custom_hooks', []) if not _distillation_only(h)]
+    hooks = [h for h in cfg.get('custom_hooks', []) if not _dropped_on_export(h)]
     cfg.custom_hooks = hooks
+    for hook in (cfg.get('default_hooks') or {}).values():  # e.g. mmkd.CheckpointHook
+        upstream = getattr(_hook_class(hook), 'upstream_type', None) if hook else None
+        if upstream:
+            hook['type'] = upstream
     for key in ('load_from', 'resume', 'aid_adaptation'):
         cfg.pop(key, None)
     if not _uses_mmkd(cfg.to_dict(), cfg.get('default_scope')):

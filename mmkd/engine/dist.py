@@ -72,6 +72,7 @@ class ValidateRankZeroModelHook(Hook):
     """
 
     priority = 'VERY_HIGH'  # before any other hook looks at the model for validation
+    keep_in_export = False  # run machinery of tools/train.py, not part of a model's config
 
     def before_val(self, runner) -> None:
         if not is_distributed():

@@ -115,10 +115,13 @@ DISK_FULL_SHIM = textwrap.dedent('''
 ''')
 
 
+@pytest.mark.parametrize('keep', [-1, 1], ids=['keep-all', 'max_keep_ckpts=1'])
 def test_disk_full_during_training_ends_with_one_line_and_keeps_the_last_checkpoint(
-        data_root, tmp_path):
+        keep, data_root, tmp_path):
+    """With max_keep_ckpts=1, MMEngine's own hook would delete epoch_1.pth before the failing
+    save; mmkd.CheckpointHook (tools/train.py's default) deletes only after a good save."""
     teacher = save_untrained(CLS_TEACHER, str(tmp_path / 'teacher.pth'))
-    options = data_options(data_root, 'digits_cifar10') + [
+    options = data_options(data_root, 'digits_cifar10') + [f'default_hooks.checkpoint.max_keep_ckpts={keep}',
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1',
         'train_dataloader.dataset.indices=8', 'val_dataloader.dataset.indices=8',
         'train_dataloader.batch_size=8', f'model.teacher_ckpt={teacher}']
