@@ -24,6 +24,7 @@ warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import mmkd  # noqa: E402,F401  (registers mmkd, allows safe loading of MMEngine checkpoints)
 from mmkd.apis.aid import adaptation_stage  # noqa: E402
 from mmkd.apis.cli import add_runner_args, load_config, run_cli  # noqa: E402
+from mmkd.apis.preflight import add_data_check_hook, preflight, train_splits  # noqa: E402
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
 
 
@@ -50,6 +51,7 @@ def prepare(cfg: Config, args: argparse.Namespace, resume: Optional[str]) -> Con
     hooks = cfg.setdefault('custom_hooks', [])
     if not any(str(h.get('type', '')).endswith('ExactResumeHook') for h in hooks):
         hooks.append(dict(type='mmkd.ExactResumeHook'))  # checkpoints resume exactly
+    add_data_check_hook(cfg)  # data faults name their file
     setup_cpu_distributed(cfg, args.launcher)
     return cfg
 
@@ -80,6 +82,7 @@ def run_adaptation_stage(cfg: Config, args: argparse.Namespace) -> None:
 def main() -> int:
     args = parse_args()
     cfg = load_config(args)
+    preflight(cfg, train_splits(cfg))  # work dir writable, datasets present and not empty
     run_adaptation_stage(cfg, args)
     train(prepare(cfg, args, args.resume))
     return 0

@@ -7,8 +7,10 @@ from typing import Callable
 
 from mmengine.config import Config, DictAction
 
+from mmkd.apis.preflight import disk_full_message, read_config
 from mmkd.models.distillers import NonFiniteLossError
 from mmkd.utils import ConfigError
+from mmkd.utils.config_check import check_config, check_option_keys
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
@@ -23,12 +25,14 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
 def load_config(args: argparse.Namespace) -> Config:
     """The config with --cfg-options merged, the launcher and the work dir set."""
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
+        check_option_keys(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     name = osp.splitext(osp.basename(args.config))[0]
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join('./work_dirs', name)
+    check_config(cfg)
     return cfg
 
 
@@ -41,8 +45,20 @@ def run_cli(main: Callable[[], int]) -> int:
             raise
         print(f'\nmmkd: error: {err}\n(set MMKD_DEBUG=1 for the traceback)', file=sys.stderr)
         return 1
+    except OSError as err:
+        return _report_disk_full(err)
     finally:
         _close_process_group()
+
+
+def _report_disk_full(err: OSError) -> int:
+    """A full disk (while writing logs, the dumped config ...) ends in one line; any other
+    OSError is re-raised."""
+    message = disk_full_message(err)
+    if message is None or os.environ.get('MMKD_DEBUG'):
+        raise err
+    print(f'\nmmkd: error: {message}\n(set MMKD_DEBUG=1 for the traceback)', file=sys.stderr)
+    return 1
 
 
 def _close_process_group() -> None:
