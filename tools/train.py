@@ -24,7 +24,8 @@ warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import mmkd  # noqa: E402,F401  (registers mmkd, allows safe loading of MMEngine checkpoints)
 from mmkd.apis.aid import adaptation_stage  # noqa: E402
 from mmkd.apis.cli import add_runner_args, load_config, run_cli  # noqa: E402
-from mmkd.apis.preflight import add_data_check_hook, preflight, train_splits  # noqa: E402
+from mmkd.apis.preflight import (add_data_check_hook, custom_hooks, preflight,  # noqa: E402
+                                  train_splits)
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
 
 
@@ -48,7 +49,7 @@ def prepare(cfg: Config, args: argparse.Namespace, resume: Optional[str]) -> Con
         cfg.resume, cfg.load_from = True, None
     elif resume is not None:
         cfg.resume, cfg.load_from = True, resume
-    hooks = cfg.setdefault('custom_hooks', [])
+    hooks = custom_hooks(cfg)  # (cfg.setdefault('custom_hooks', []) lost the hook)
     if not any(str(h.get('type', '')).endswith('ExactResumeHook') for h in hooks):
         hooks.append(dict(type='mmkd.ExactResumeHook'))  # checkpoints resume exactly
     add_data_check_hook(cfg)  # data faults name their file

@@ -58,9 +58,17 @@ def preflight(cfg: Config, splits: Sequence[str]) -> None:
 
 def add_data_check_hook(cfg: Config) -> None:
     """Let ``mmkd.DataCheckHook`` name the file behind a data fault met during the run."""
-    hooks = cfg.setdefault('custom_hooks', [])
+    hooks = custom_hooks(cfg)
     if not any(str(h.get('type', '')).endswith('DataCheckHook') for h in hooks):
         hooks.append(dict(type='mmkd.DataCheckHook'))
+
+
+def custom_hooks(cfg: Config) -> list:
+    """The config's custom_hooks list, created if absent. (Not ``cfg.setdefault(key, [])``:
+    ConfigDict stores a converted copy of the default, so appending to it is lost.)"""
+    if cfg.get('custom_hooks') is None:
+        cfg.custom_hooks = []
+    return cfg.custom_hooks
 
 
 def check_work_dir(work_dir: str) -> None:
