@@ -5,7 +5,7 @@ Without this, an unreadable image ends in mmcv's bare assertion, an unreadable l
 (e.g. 42 in a 19-class set) in an index error deep inside torch's cross-entropy.
 """
 import os.path as osp
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
 import torch
 from mmengine.hooks import Hook
@@ -32,20 +32,25 @@ class DataError(ConfigError):
         super().__init__(message)
 
 
-class FileNamingPipeline:
-    """A dataset's pipeline that, when loading a sample fails, names the unreadable file.
+class SampleCheckPipeline:
+    """A dataset's pipeline that names the unreadable file when loading a sample fails and, for
+    training, checks the sample's labels against the model's classes.
 
-    Costs one ``try`` per sample; the files are only inspected after a failure.
+    It runs where the samples are loaded (in the DataLoader workers, beside training): one
+    ``try`` and, with a label range, one pass over the sample's labels; the files are only
+    inspected after a failure.
     """
 
-    def __init__(self, pipeline: Any, dataset_name: str) -> None:
+    def __init__(self, pipeline: Any, dataset_name: str,
+                 label_range: Optional[Tuple[int, int]] = None) -> None:
         self.pipeline = pipeline
         self.dataset_name = dataset_name
+        self.label_range = label_range
 
     def __call__(self, data: dict) -> Any:
         files = {k: v for k, v in data.items() if k.endswith('_path') and isinstance(v, str)}
         try:
-            return self.pipeline(data)
+            sample = self.pipeline(data)
         except Exception as err:
             for key, path in files.items():
                 problem = unreadable(path)
@@ -56,6 +61,9 @@ class FileNamingPipeline:
                         f'{data.get("sample_idx", "?")}). Replace or regenerate the file, or '
                         'remove the sample from the dataset.') from err
             raise
+        if self.label_range is not None and isinstance(sample, dict):
+            check_labels(sample.get('data_samples'), *self.label_range)
+        return sample
 
     def __getattr__(self, name: str) -> Any:  # transforms, __repr__ ... of the wrapped pipeline
         if name == 'pipeline':  # not yet set (unpickling)
@@ -88,13 +96,13 @@ def _datasets(dataset: Any) -> Iterator[Any]:
                 yield from _datasets(item)
 
 
-def name_failing_files(dataloader: Any) -> bool:
+def check_samples(dataloader: Any, label_range: Optional[Tuple[int, int]] = None) -> bool:
     """Wrap the pipelines of the dataloader's datasets; True if any was wrapped now."""
     wrapped = False
     for dataset in _datasets(getattr(dataloader, 'dataset', None)):
         pipeline = getattr(dataset, 'pipeline', None)
-        if callable(pipeline) and not isinstance(pipeline, FileNamingPipeline):
-            dataset.pipeline = FileNamingPipeline(pipeline, type(dataset).__name__)
+        if callable(pipeline) and not isinstance(pipeline, SampleCheckPipeline):
+            dataset.pipeline = SampleCheckPipeline(pipeline, type(dataset).__name__, label_range)
             wrapped = True
     return wrapped
 
@@ -123,20 +131,20 @@ def _labels(sample: Any) -> Tuple[Optional[torch.Tensor], str]:
     return None, ''
 
 
-def check_labels(data_batch: Dict[str, Any], num_classes: int, ignore_index: int) -> None:
-    """Every label is a class index below ``num_classes`` or ``ignore_index``."""
-    for sample in data_batch.get('data_samples') or []:
-        labels, source = _labels(sample)
-        if labels is None or labels.numel() == 0:
-            continue
-        valid = torch.where(labels == ignore_index, 0, labels)
-        if valid.max() < num_classes and valid.min() >= 0:
-            continue
-        bad = labels[(valid >= num_classes) | (valid < 0)].unique()
-        raise DataError(
-            f'{source}: label value(s) {bad.tolist()[:5]} outside the model\'s {num_classes} '
-            f'classes (0..{num_classes - 1}, {ignore_index} = ignore). Fix the labels, or make '
-            'the model\'s num_classes (and the dataset\'s classes/ignore_index) match them.')
+def check_labels(sample: Any, num_classes: int, ignore_index: int) -> None:
+    """Every label of the data sample is a class index below ``num_classes`` or
+    ``ignore_index``."""
+    labels, source = _labels(sample)
+    if labels is None or labels.numel() == 0:
+        return
+    valid = torch.where(labels == ignore_index, 0, labels)
+    if valid.max() < num_classes and valid.min() >= 0:
+        return
+    bad = labels[(valid >= num_classes) | (valid < 0)].unique()
+    raise DataError(
+        f'{source}: label value(s) {bad.tolist()[:5]} outside the model\'s {num_classes} '
+        f'classes (0..{num_classes - 1}, {ignore_index} = ignore). Fix the labels, or make '
+        'the model\'s num_classes (and the dataset\'s classes/ignore_index) match them.')
 
 
 @HOOKS.register_module()
@@ -144,33 +152,28 @@ class DataCheckHook(Hook):
     """Names the file behind a data fault: an unreadable image or label map (any split), and a
     training label the model has no class for. tools/train.py and tools/test.py add it.
 
-    The label check is one reduction over each training batch's labels.
+    The checks run in the dataset's pipeline (see :class:`SampleCheckPipeline`), so in the
+    DataLoader workers, not in the training loop.
     """
 
     priority = 'VERY_HIGH'  # before hooks that read data in before_train (the teacher reference)
 
     def __init__(self, check_labels: bool = True) -> None:
         self.check_labels = check_labels
-        self._label_range: Optional[Tuple[int, int]] = None
 
     def before_train(self, runner) -> None:
         loop = runner.train_loop
-        if name_failing_files(loop.dataloader):
+        labels = label_range(runner.model) if self.check_labels else None
+        if check_samples(loop.dataloader, labels):
             _restart_workers(loop)
         if runner.val_loop is not None:
-            name_failing_files(runner.val_loop.dataloader)
-        if self.check_labels:
-            self._label_range = label_range(runner.model)
+            check_samples(runner.val_loop.dataloader)
 
     def before_val(self, runner) -> None:
-        name_failing_files(runner.val_loop.dataloader)
+        check_samples(runner.val_loop.dataloader)
 
     def before_test(self, runner) -> None:
-        name_failing_files(runner.test_loop.dataloader)
-
-    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        if self._label_range is not None and isinstance(data_batch, dict):
-            check_labels(data_batch, *self._label_range)
+        check_samples(runner.test_loop.dataloader)
 
 
 def _restart_workers(loop: Any) -> None:

@@ -100,7 +100,7 @@ def test_label_value_out_of_range_names_file_and_value(data_root, tmp_path):
     label[:4, :4] = 42  # the set has 19 classes (0..18) and 255 = ignore
     cv2.imwrite(label_file, label)
     work_dir = str(tmp_path / 'work')
-    proc = train_seg(root, work_dir)
+    proc = train_seg(root, work_dir, 'train_dataloader.num_workers=1')  # checked in the worker
     assert_one_line_error(proc, f"{label_file}: label value(s) [42] outside the model's 19 "
                           'classes (0..18, 255 = ignore)', 'num_classes')
     assert no_checkpoint(work_dir)
@@ -116,9 +116,9 @@ def test_label_check_accepts_ignore_index():
     from mmkd.engine.data_checks import check_labels
     sample = SegDataSample(metainfo=dict(seg_map_path='a.png'))
     sample.gt_sem_seg = PixelData(data=torch.tensor([[[0, 18, 255]]]))
-    check_labels(dict(data_samples=[sample]), num_classes=19, ignore_index=255)
+    check_labels(sample, num_classes=19, ignore_index=255)
     with pytest.raises(DataError, match=r'a.png: label value\(s\) \[18\]'):
-        check_labels(dict(data_samples=[sample]), num_classes=18, ignore_index=255)
+        check_labels(sample, num_classes=18, ignore_index=255)
 
 
 def test_worker_traceback_is_reduced_to_the_message():
