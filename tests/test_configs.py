@@ -9,6 +9,7 @@ from mmengine.registry import MODELS, DefaultScope
 
 from mmkd.apis import is_distiller_config
 from mmkd.models.distillers import Distiller
+from mmkd.utils.config_check import check_config
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
@@ -25,6 +26,7 @@ def test_there_are_configs_for_every_task():
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
 def test_config_builds_its_model(path):
     cfg = Config.fromfile(path)
+    check_config(cfg)  # tools/train.py's key check accepts every config
     assert cfg.get('default_scope') in ('mmseg', 'mmpretrain')
     if is_distiller_config(cfg) or cfg.model.get('type') == 'mmkd.AIDTeacherAdapter':
         cfg.model.teacher_ckpt = None  # paper-scale teachers are not on this machine

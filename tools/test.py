@@ -24,6 +24,7 @@ import mmkd  # noqa: E402,F401
 from mmkd.apis import export_student, is_distiller_config  # noqa: E402
 from mmkd.apis.checkpoint_fit import check_runner_checkpoint  # noqa: E402
 from mmkd.apis.cli import add_runner_args, load_config, run_cli  # noqa: E402
+from mmkd.apis.preflight import add_data_check_hook, preflight  # noqa: E402
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
 from mmkd.models.build import resolve_model_cfg  # noqa: E402
 from mmkd.utils import ConfigError  # noqa: E402
@@ -58,6 +59,7 @@ def _teacher(cfg: Config, name: str):
 
 def build_cfg(args: argparse.Namespace) -> Config:
     cfg = load_config(args)
+    preflight(cfg, ('test',))  # work dir writable, test set present and not empty
     if is_distiller_config(cfg):
         if args.teacher is not None:
             checkpoint, model = _teacher(cfg, args.teacher)
@@ -78,6 +80,7 @@ def build_cfg(args: argparse.Namespace) -> Config:
         checkpoint = args.checkpoint
     cfg.load_from = checkpoint
     cfg.pop('resume', None)
+    add_data_check_hook(cfg)  # data faults name their file
     setup_cpu_distributed(cfg, args.launcher)
     return cfg
 

@@ -26,6 +26,8 @@ from mmkd.apis.aid import adaptation_stage  # noqa: E402
 from mmkd.apis.checkpoint_fit import check_runner_checkpoint  # noqa: E402
 from mmkd.apis.export import write_run_config  # noqa: E402
 from mmkd.apis.cli import add_runner_args, load_config, run_cli  # noqa: E402
+from mmkd.apis.preflight import (add_data_check_hook, custom_hooks, preflight,  # noqa: E402
+                                  train_splits)
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
 from mmkd.engine.checkpoint import load_checkpoint_file  # noqa: E402
 
@@ -57,12 +59,17 @@ def prepare(cfg: Config, args: argparse.Namespace, resume: Optional[str]) -> Con
         cfg.resume, cfg.load_from = True, resume
     if cfg.get('resume'):
         keep_seed_of_resumed_run(cfg)
-    hooks = cfg.setdefault('custom_hooks', [])
+    hooks = custom_hooks(cfg)  # (cfg.setdefault('custom_hooks', []) lost the hook)
     if not any(str(h.get('type', '')).endswith('ExactResumeHook') for h in hooks):
         hooks.append(dict(type='mmkd.ExactResumeHook'))  # checkpoints resume exactly
     if args.launcher != 'none' and not any(
             str(h.get('type', '')).endswith('ValidateRankZeroModelHook') for h in hooks):
         hooks.append(dict(type='mmkd.ValidateRankZeroModelHook'))  # validated model == saved
+    checkpoint_hook = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if checkpoint_hook and checkpoint_hook.get('type') in ('CheckpointHook',
+                                                           'mmengine.CheckpointHook'):
+        checkpoint_hook['type'] = 'mmkd.CheckpointHook'  # deletes old checkpoints after a save
+    add_data_check_hook(cfg)  # data faults name their file
     setup_cpu_distributed(cfg, args.launcher)
     return cfg
 
@@ -109,6 +116,7 @@ def run_adaptation_stage(cfg: Config, args: argparse.Namespace) -> None:
 def main() -> int:
     args = parse_args()
     cfg = load_config(args)
+    preflight(cfg, train_splits(cfg))  # work dir writable, datasets present and not empty
     run_adaptation_stage(cfg, args)
     train(prepare(cfg, args, args.resume), args.load_partial)
     return 0

@@ -1,6 +1,5 @@
 """What tools/train.py and tools/test.py share: runner arguments, config loading, clean errors."""
 import argparse
-import errno
 import os
 import os.path as osp
 import sys
@@ -8,8 +7,10 @@ from typing import Callable
 
 from mmengine.config import Config, DictAction
 
+from mmkd.apis.preflight import disk_full_message, read_config
 from mmkd.models.distillers import NonFiniteLossError
 from mmkd.utils import ConfigError
+from mmkd.utils.config_check import check_config, check_option_keys
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
@@ -24,12 +25,14 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
 def load_config(args: argparse.Namespace) -> Config:
     """The config with --cfg-options merged, the launcher and the work dir set."""
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
+        check_option_keys(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     name = osp.splitext(osp.basename(args.config))[0]
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join('./work_dirs', name)
+    check_config(cfg)
     return cfg
 
 
@@ -43,33 +46,19 @@ def run_cli(main: Callable[[], int]) -> int:
         print(f'\nmmkd: error: {err}\n(set MMKD_DEBUG=1 for the traceback)', file=sys.stderr)
         return 1
     except OSError as err:
-        if os.environ.get('MMKD_DEBUG') or err.errno not in _DISK_FULL:
-            raise
-        print(f'\nmmkd: error: {disk_full_message(err)}\n(set MMKD_DEBUG=1 for the traceback)',
-              file=sys.stderr)
-        return 1
+        return _report_disk_full(err)
     finally:
         _close_process_group()
 
 
-_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
-
-
-def disk_full_message(err: OSError) -> str:
-    """The file a full disk (or an exhausted quota) stopped, the checkpoint to go on from and
-    the fix. Checkpoints are written atomically (mmkd.engine.fileio): the one being written
-    does not exist, and the last one MMEngine's checkpoint hook recorded beside it is intact."""
-    path = err.filename
-    record = osp.join(osp.dirname(path), 'last_checkpoint') if path else ''
-    last = open(record).read().strip() if record and osp.isfile(record) else ''
-    if last and last != path and osp.isfile(last):
-        good = (f'The last good checkpoint is {last}: free space, then continue with '
-                f'--resume {last}.')
-    else:
-        good = 'Free space, then run again.'
-    return (f'could not write {path or "a file"}: {err.strerror or "no space left on device"} '
-            f'(the disk or your quota is full). {good} '
-            f'Or use a --work-dir on a file system with room.')
+def _report_disk_full(err: OSError) -> int:
+    """A full disk (while writing logs, the dumped config ...) ends in one line; any other
+    OSError is re-raised."""
+    message = disk_full_message(err)
+    if message is None or os.environ.get('MMKD_DEBUG'):
+        raise err
+    print(f'\nmmkd: error: {message}\n(set MMKD_DEBUG=1 for the traceback)', file=sys.stderr)
+    return 1
 
 
 def _close_process_group() -> None:
