@@ -157,6 +157,7 @@ class DataCheckHook(Hook):
     """
 
     priority = 'VERY_HIGH'  # before hooks that read data in before_train (the teacher reference)
+    keep_in_export = False  # run machinery of tools/train.py and test.py, not a model setting
 
     def __init__(self, check_labels: bool = True) -> None:
         self.check_labels = check_labels

@@ -19,8 +19,9 @@ from mmengine.runner.checkpoint import save_checkpoint
 
 import mmkd  # noqa: F401  (registers the atomic local file backend)
 from mmkd.apis.export import export_student
+from mmkd.utils import ConfigError
 from tests.test_reliability.conftest import (CFG, ROOT, assert_one_line_error, data_options,
-                                             same_bytes, save_untrained, train)
+                                             run_tool, same_bytes, save_untrained, train)
 
 CLS_TEACHER = f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py'
 CLS_KD = f'{CFG}/kd/cls_kd_demo.py'
@@ -73,16 +74,17 @@ def test_checkpoint_write_cut_short_leaves_the_good_one_and_no_partial_file(targ
 def test_export_cut_short_keeps_the_previous_export(tmp_path):
     """mmkd's own torch.save calls (here export_student overwriting an earlier export)."""
     cfg = Config.fromfile(CLS_KD)
-    checkpoint = real_checkpoint()
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        student = MODELS.build(cfg.model.student)
     distiller = str(tmp_path / 'kd.pth')
     torch.save({'meta': {}, 'state_dict': {f'student.{k}': v for k, v in
-                                           checkpoint['state_dict'].items()}}, distiller)
+                                           student.state_dict().items()}}, distiller)
     out = str(tmp_path / 'export' / 'student.pth')
     export_student(cfg, distiller, out)
     before = {out: open(out, 'rb').read()}
-    with file_size_limit(len(before[out]) // 2), pytest.raises(OSError) as failure:
+    with file_size_limit(len(before[out]) // 2), pytest.raises(ConfigError) as failure:
         export_student(cfg, distiller, out)
-    assert failure.value.filename == out
+    assert out in str(failure.value) and 'cannot write the exported student' in str(failure.value)
     assert same_bytes([out], before) and not leftovers(osp.dirname(out))
 
 
@@ -144,3 +146,27 @@ def test_disk_full_during_training_ends_with_one_line_and_keeps_the_last_checkpo
     assert same_bytes([good], before)
     assert not osp.exists(f'{work}/epoch_2.pth') and not leftovers(work)
     assert open(f'{work}/last_checkpoint').read().strip() == good
+
+
+def test_checkpoint_hook_keeps_only_the_newest_and_exports_plain(data_root, tmp_path):
+    """max_keep_ckpts still deletes, after each good save; the run's kept config names
+    mmkd.CheckpointHook and the exported student config names MMEngine's, with no mmkd hook."""
+    import json
+    teacher = save_untrained(CLS_TEACHER, str(tmp_path / 'teacher.pth'))
+    options = data_options(data_root, 'digits_cifar10') + [
+        'train_cfg.max_epochs=3', 'train_cfg.val_interval=3', 'default_hooks.checkpoint.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=1', 'train_dataloader.dataset.indices=8',
+        'val_dataloader.dataset.indices=8', 'train_dataloader.batch_size=8',
+        f'model.teacher_ckpt={teacher}']
+    work = str(tmp_path / 'work')
+    train(CLS_KD, work, options)
+    assert sorted(osp.basename(p) for p in glob.glob(f'{work}/*.pth')) == ['epoch_3.pth']
+    assert open(f'{work}/last_checkpoint').read().strip() == f'{work}/epoch_3.pth'
+    kept = json.load(open(f'{work}/cls_kd_demo.json'))
+    assert kept['default_hooks']['checkpoint']['type'] == 'mmkd.CheckpointHook'
+
+    out = str(tmp_path / 'student.pth')
+    run_tool([sys.executable, 'tools/export_student.py', CLS_KD, f'{work}/epoch_3.pth', out])
+    exported = Config.fromfile(out.replace('.pth', '_config.py'))
+    assert exported.default_hooks.checkpoint.type == 'CheckpointHook'
+    assert not any('mmkd' in str(h.get('type')) for h in exported.get('custom_hooks', []))
