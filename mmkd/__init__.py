@@ -9,6 +9,6 @@ allow_mmengine_checkpoint_types()
 # Checkpoints are written atomically: a full disk or a crash never leaves a truncated file.
 use_atomic_local_backend()
 
-from . import datasets, engine, models  # noqa: E402,F401  (registers every component)
+from . import datasets, engine, evaluation, models, visualization  # noqa: E402,F401  (registers)
 
 __all__ = ['__version__']

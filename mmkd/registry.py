@@ -16,7 +16,8 @@ from mmengine.registry import Registry
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmkd', locations=['mmkd.models'])
 MODEL_WRAPPERS = Registry(
     'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope='mmkd', locations=['mmkd.engine'])
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmkd', locations=['mmkd.engine'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmkd',
+                 locations=['mmkd.engine', 'mmkd.visualization'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope='mmkd', locations=['mmkd.engine'])
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='mmkd', locations=['mmkd.datasets'])
 TRANSFORMS = Registry(

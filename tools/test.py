@@ -6,6 +6,7 @@ mmseg's / mmpretrain's own test tools report for the exported student.
 
     python tools/test.py CONFIG CHECKPOINT [--metrics-out metrics.json]
     python tools/test.py DISTILL_CONFIG --teacher          # the teacher, from teacher_ckpt
+    python tools/test.py CONFIG CHECKPOINT --show-dir vis/ --out preds/   # pictures, raw output
 """
 import argparse
 import json
@@ -28,6 +29,7 @@ from mmkd.apis.preflight import add_data_check_hook, preflight  # noqa: E402
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
 from mmkd.models.build import resolve_model_cfg  # noqa: E402
 from mmkd.utils import ConfigError  # noqa: E402
+from mmkd.visualization import configure_test_outputs  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -39,6 +41,12 @@ def parse_args() -> argparse.Namespace:
                         help='evaluate the teacher of a distillation config (its teacher_ckpt);'
                              ' with several teachers, the one named NAME')
     parser.add_argument('--metrics-out', help='write the metrics as JSON to this file')
+    parser.add_argument('--show-dir', help='draw every test image with its prediction into this '
+                        'folder (segmentation: mmseg overlays; depth: depth maps with a colour '
+                        'bar; classification: class and score)')
+    parser.add_argument('--out', help='raw predictions: a folder of PNG label / depth maps '
+                        '(segmentation, depth, as mmseg writes them) or a JSON file '
+                        '(classification)')
     add_runner_args(parser)
     return parser.parse_args()
 
@@ -80,6 +88,7 @@ def build_cfg(args: argparse.Namespace) -> Config:
         checkpoint = args.checkpoint
     cfg.load_from = checkpoint
     cfg.pop('resume', None)
+    configure_test_outputs(cfg, args.show_dir, args.out)
     add_data_check_hook(cfg)  # data faults name their file
     setup_cpu_distributed(cfg, args.launcher)
     return cfg

@@ -1,0 +1,119 @@
+"""``tools/test.py --show-dir / --out``: what mmseg's and mmpretrain's test tools give, for
+plain models and for the students and teachers of distillers alike.
+
+* segmentation: mmseg's ``SegVisualizationHook`` (ground truth | prediction overlays, every
+  image) and, for ``--out``, ``IoUMetric(output_dir=, keep_results=True)``: the predicted label
+  maps as PNGs, as mmseg's own ``--out`` writes them;
+* depth: :class:`DepthVisualizationHook` (input | ground truth | prediction on one colour scale,
+  with a colour bar: mmseg draws depth without a scale) and ``DepthMetric(output_dir=)``;
+* classification: mmpretrain's ``VisualizationHook`` (the image with its class and score) and,
+  for ``--out``, :class:`mmkd.evaluation.JSONPredictions` (mmpretrain's ``DumpResults`` writes a pickle, which
+  runs code when read).
+"""
+import os
+import os.path as osp
+from typing import Optional
+
+import numpy as np
+from mmengine.config import Config
+from mmengine.hooks import Hook
+
+from mmkd.registry import HOOKS
+from mmkd.utils import ConfigError
+
+
+def task_of(cfg: Config) -> str:
+    """'seg', 'depth' or 'cls', from the test metric the config evaluates with."""
+    metric = cfg.get('test_evaluator') or {}
+    metric = metric[0] if isinstance(metric, (list, tuple)) else metric
+    kind = str(metric.get('type', '')).split('.')[-1]
+    if kind == 'IoUMetric':
+        return 'seg'
+    if kind == 'DepthMetric':
+        return 'depth'
+    if kind in ('Accuracy', 'SingleLabelMetric', 'MultiLabelMetric', 'AveragePrecision'):
+        return 'cls'
+    raise ConfigError(f'--show-dir/--out: test_evaluator {kind or metric!r} is not one mmkd '
+                      'draws (IoUMetric, DepthMetric, Accuracy); drop these options.')
+
+
+def configure_test_outputs(cfg: Config, show_dir: Optional[str], out: Optional[str]) -> None:
+    """Turn on drawing every test image into ``show_dir`` and writing raw predictions to
+    ``out`` (a folder for segmentation and depth, a JSON file for classification)."""
+    if not show_dir and not out:
+        return
+    task = task_of(cfg)
+    hooks = cfg.setdefault('default_hooks', {})
+    if show_dir:
+        show_dir = osp.abspath(show_dir)
+        if task == 'seg':
+            hooks['visualization'] = dict(type='mmseg.SegVisualizationHook', draw=True, interval=1)
+            cfg.visualizer['save_dir'] = show_dir
+        elif task == 'depth':
+            hooks.pop('visualization', None)
+            cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
+                dict(type='mmkd.DepthVisualizationHook', out_dir=show_dir)]
+        else:
+            # resize: the short side to 224 px, so that the class and score text is readable on
+            # CIFAR-size (32 px) images too
+            hooks['visualization'] = dict(type='mmpretrain.VisualizationHook', enable=True,
+                                          interval=1, out_dir=show_dir, resize=224)
+    if out:
+        out = osp.abspath(out)
+        if task == 'cls':
+            evaluator = cfg.test_evaluator
+            metrics = list(evaluator) if isinstance(evaluator, (list, tuple)) else [evaluator]
+            cfg.test_evaluator = metrics + [dict(type='mmkd.JSONPredictions', out_file=out)]
+        else:
+            cfg.test_evaluator['output_dir'] = out
+            if task == 'seg':
+                cfg.test_evaluator['keep_results'] = True
+
+
+@HOOKS.register_module()
+class DepthVisualizationHook(Hook):
+    """One PNG per test image: the input, the ground truth and the prediction on one colour
+    scale with a colour bar in metres, titled with the image's RMSE."""
+
+    keep_in_export = False  # test-time output option, not part of a model's config
+
+    def __init__(self, out_dir: str, cmap: str = 'magma_r') -> None:
+        self.out_dir = out_dir
+        self.cmap = cmap
+
+    def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+        import mmcv
+        os.makedirs(self.out_dir, exist_ok=True)
+        for sample in outputs or []:
+            pred = sample.pred_depth_map.data[0].cpu().numpy()
+            gt = sample.gt_depth_map.data[0].cpu().numpy() if 'gt_depth_map' in sample else None
+            path = sample.metainfo.get('img_path')
+            image = mmcv.imread(path, channel_order='rgb') if path else None
+            valid = gt > 0 if gt is not None else np.ones_like(pred, bool)
+            top = float(max(pred.max(), gt.max() if gt is not None else 0))
+            tiles = [('input', image)] if image is not None else []
+            if gt is not None:
+                tiles.append(('ground truth', np.where(valid, gt, np.nan)))
+            title = 'prediction'
+            if gt is not None and valid.any():
+                title += f' (RMSE {np.sqrt(np.mean((pred[valid] - gt[valid]) ** 2)):.3f} m)'
+            tiles.append((title, pred))
+            fig, axes = plt.subplots(1, len(tiles), figsize=(4 * len(tiles), 3.4), squeeze=False)
+            shown = None
+            for ax, (name, tile) in zip(axes[0], tiles):
+                if tile.ndim == 3:
+                    ax.imshow(tile)
+                else:
+                    shown = ax.imshow(tile, cmap=self.cmap, vmin=0, vmax=top)
+                ax.set_title(name, fontsize=10)
+                ax.axis('off')
+            fig.colorbar(shown, ax=list(axes[0]), shrink=0.8, label='depth (m)')
+            name = osp.splitext(osp.basename(path))[0] if path else f'{batch_idx}'
+            fig.savefig(osp.join(self.out_dir, f'{name}.png'), dpi=80, bbox_inches='tight')
+            plt.close(fig)
+
+
+__all__ = ['DepthVisualizationHook', 'configure_test_outputs', 'task_of']
