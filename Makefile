@@ -8,7 +8,7 @@ env:
 	@bash tools/setup/setup_env.sh
 
 test: env
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 --dist loadfile --durations=10 tests
 
 demo: env
 	$(PY) tools/demo.py
