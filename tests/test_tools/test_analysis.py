@@ -7,7 +7,6 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
@@ -167,3 +166,31 @@ def test_demo_report_draws_panels_and_curves(seg_runs, tmp_path):
     assert [osp.basename(p) for p in pictures] == ['curves.png', 'panel_0.png', 'panel_1.png',
                                                    'panel_2.png', 'per_class_iou.png']
     assert all(png_size(p)[0] > 0 for p in pictures)
+
+
+@pytest.mark.parametrize('task', ['depth', 'cls'])
+def test_compare_depth_and_classification(task, data_root, tmp_path):
+    """Depth: error maps and the per-range chart; classification: titled images and the
+    per-class accuracy chart (both with a student trained alone)."""
+    if task == 'depth':
+        teacher, alone = (f'{CFG}/models/depth_psp-r18w{w}_demo-600it_embedded-nyu.py' for w in (32, 8))
+        kd, options, last = f'{CFG}/kd/depth_kd_demo.py', data_options(data_root, 'nyu') + \
+            iter_options(2), 'iter_2.pth'
+        expected = ['depth_range_error.png', 'panel_0.png', 'panel_1.png']
+    else:
+        teacher, alone = (f'{CFG}/models/cls_resnet{d}_demo-15e_embedded-digits.py' for d in (20, 8))
+        kd, last = f'{CFG}/kd/cls_kd_demo.py', 'epoch_1.pth'
+        options = data_options(data_root, 'digits_cifar10') + [
+            'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=8',
+            'val_dataloader.dataset.indices=6', 'train_dataloader.batch_size=8']
+        expected = ['per_class_accuracy.png', 'predictions.png']
+    work = str(tmp_path)
+    train(teacher, f'{work}/teacher', options)
+    train(alone, f'{work}/alone', options)
+    kd_options = options + [f'model.teacher_ckpt={work}/teacher/{last}']
+    train(kd, f'{work}/kd', kd_options)
+    run_tool([sys.executable, 'tools/analysis/compare.py', kd, f'{work}/kd/{last}',
+              '--student-alone', alone, f'{work}/alone/{last}', '--images', '2',
+              '--out', f'{work}/compare', '--cfg-options', *kd_options])
+    assert sorted(os.listdir(f'{work}/compare')) == expected
+    assert all(png_size(f'{work}/compare/{name}')[0] > 300 for name in expected)

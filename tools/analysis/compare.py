@@ -219,13 +219,20 @@ def seg_chart(pred: Predictions, meta: dict, out: str) -> str:
                label=f'{name} (mIoU {mean:.1f})')
     ax.set_xticks(np.arange(len(present)) + width * (len(ious) - 1) / 2)
     ax.set_xticklabels([classes[c] for c in present], rotation=30, ha='right')
-    ax.set_ylabel('IoU (%)')
     ax.set_ylim(0, 100)
-    ax.set_title(f'per-class IoU over {len(pred.gts)} images (classes that occur)')
+    return _save_chart(fig, ax, 'IoU (%)',
+                       f'per-class IoU over {len(pred.gts)} images (classes that occur)',
+                       osp.join(out, 'per_class_iou.png'))
+
+
+def _save_chart(fig, ax, ylabel: str, title: str, path: str) -> str:
+    """Label, legend and grid of a bar chart, written as a PNG."""
+    import matplotlib.pyplot as plt
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.legend(fontsize=8)
     ax.grid(axis='y', alpha=0.3)
     fig.tight_layout()
-    path = osp.join(out, 'per_class_iou.png')
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
@@ -242,7 +249,8 @@ def depth_panels(pred: Predictions, count: int, out: str) -> List[str]:
         top = max(gt.max(), *(m.max() for m in maps))
         errors = {n: np.where(valid, np.abs(pred.models[n][i] - gt), np.nan) for n in names}
         error_top = max(np.nanmax(e) for e in errors.values())
-        fig, axes = plt.subplots(2, len(names) + 1, figsize=(4 * (len(names) + 1), 7))
+        columns = len(names) + 2  # top: input, ground truth, each model; bottom: errors, change
+        fig, axes = plt.subplots(2, columns, figsize=(3.6 * columns, 6.5))
         axes[0, 0].imshow(pred.images[i])
         axes[0, 0].set_title('input')
         shown = None
@@ -263,7 +271,7 @@ def depth_panels(pred: Predictions, count: int, out: str) -> List[str]:
             gain = errors['student alone'] - errors['distilled']
             bound = np.nanmax(np.abs(gain)) or 1.0
             shown_gain = last.imshow(gain, cmap='RdYlGn', vmin=-bound, vmax=bound)
-            last.set_title('error change (green: distilled closer)', fontsize=10)
+            last.set_title('error change\n(green: distilled closer)', fontsize=10)
             fig.colorbar(shown_gain, ax=last, shrink=0.8, label='m')
         for ax in axes.flat:
             ax.axis('off')
@@ -285,15 +293,9 @@ def depth_chart(pred: Predictions, out: str) -> str:
         ax.bar(np.arange(len(errors)) + k * width, np.nan_to_num(errors), width, label=name)
     ax.set_xticks(np.arange(len(edges) - 1) + width * (len(pred.models) - 1) / 2)
     ax.set_xticklabels([f'{a:.0f}-{b:.0f} m' for a, b in zip(edges[:-1], edges[1:])])
-    ax.set_ylabel('mean absolute error (m)')
-    ax.set_title(f'error by ground-truth depth over {len(pred.gts)} images')
-    ax.legend(fontsize=8)
-    ax.grid(axis='y', alpha=0.3)
-    fig.tight_layout()
-    path = osp.join(out, 'depth_range_error.png')
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save_chart(fig, ax, 'mean absolute error (m)',
+                       f'error by ground-truth depth over {len(pred.gts)} images',
+                       osp.join(out, 'depth_range_error.png'))
 
 
 def cls_pictures(pred: Predictions, meta: dict, count: int, out: str) -> List[str]:
@@ -328,13 +330,8 @@ def cls_pictures(pred: Predictions, meta: dict, count: int, out: str) -> List[st
                label=f'{name} ({right.mean() * 100:.1f} %)')
     ax.set_xticks(np.arange(len(classes)) + width * (len(pred.models) - 1) / 2)
     ax.set_xticklabels(classes, rotation=30, ha='right')
-    ax.set_ylabel('accuracy (%)')
-    ax.set_title(f'per-class accuracy over {len(gts)} images')
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths.append(osp.join(out, 'per_class_accuracy.png'))
-    fig.savefig(paths[-1], dpi=100)
-    plt.close(fig)
+    paths.append(_save_chart(fig, ax, 'accuracy (%)', f'per-class accuracy over {len(gts)} images',
+                             osp.join(out, 'per_class_accuracy.png')))
     return paths
 
 
