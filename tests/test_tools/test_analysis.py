@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
@@ -194,3 +195,25 @@ def test_compare_depth_and_classification(task, data_root, tmp_path):
               '--out', f'{work}/compare', '--cfg-options', *kd_options])
     assert sorted(os.listdir(f'{work}/compare')) == expected
     assert all(png_size(f'{work}/compare/{name}')[0] > 300 for name in expected)
+
+
+def test_compare_keeps_each_models_predictions_apart():
+    """mmpretrain writes predictions into the batch's own data samples: each model must see a
+    copy, or every model shows the last one's predictions."""
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+    import compare
+    from mmpretrain.structures import DataSample
+
+    class WritesInPlace:
+        def __init__(self, label):
+            self.label = label
+
+        def test_step(self, batch):
+            for sample in batch['data_samples']:
+                sample.set_pred_label(self.label).set_pred_score(torch.eye(3)[self.label])
+            return batch['data_samples']
+
+    batch = dict(inputs=[torch.zeros(3, 4, 4, dtype=torch.uint8)],
+                 data_samples=[DataSample().set_gt_label(1)])
+    pred = compare.predict({'teacher': WritesInPlace(1), 'distilled': WritesInPlace(2)}, [batch], None)
+    assert pred.models == {'teacher': [1], 'distilled': [2]} and pred.gts == [1]

@@ -19,6 +19,7 @@ Without ``--student-alone`` the panels show the distilled student's errors inste
 The teacher is the config's ``teacher_ckpt`` (``--teacher NAME`` picks one of several).
 """
 import argparse
+import copy
 import os
 import os.path as osp
 import sys
@@ -128,7 +129,9 @@ def predict(models: Dict[str, torch.nn.Module], loader, count: Optional[int]) ->
         for index, batch in enumerate(loader):
             if count is not None and index >= count:
                 break
-            samples = {name: model.test_step(batch)[0] for name, model in models.items()}
+            # a copy each: mmpretrain writes its predictions into the batch's data samples
+            samples = {name: model.test_step(copy.deepcopy(batch))[0]
+                       for name, model in models.items()}
             first = next(iter(samples.values()))
             if 'gt_sem_seg' in first:
                 gt = first.gt_sem_seg.data[0].numpy()
@@ -230,7 +233,8 @@ def _save_chart(fig, ax, ylabel: str, title: str, path: str) -> str:
     import matplotlib.pyplot as plt
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    # below the axes: bars reach 100 % and a legend inside would hide them
+    ax.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.22), ncol=3)
     ax.grid(axis='y', alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -317,7 +321,7 @@ def cls_pictures(pred: Predictions, meta: dict, count: int, out: str) -> List[st
         ax.axis('off')
     fig.tight_layout()
     paths = [osp.join(out, 'predictions.png')]
-    fig.savefig(paths[0], dpi=100)
+    fig.savefig(paths[0], dpi=100, bbox_inches='tight')  # keep the 4-line titles
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(classes) + 2), 4))
