@@ -4,4 +4,4 @@ from .distillers import *  # noqa: F401,F403
 from .fusion import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
-from .transforms import *  # noqa: F401,F403
+from .target_transforms import *  # noqa: F401,F403

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.models.distillers import Distiller
-from mmkd.models.transforms import TopKMask
+from mmkd.models.target_transforms import TopKMask
 from mmkd.registry import MODELS
 from mmkd.utils import ConfigError
 from tests.conftest import cls_batch, cls_model

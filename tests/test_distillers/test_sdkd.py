@@ -306,7 +306,7 @@ def test_phase_hook_switches_k_at_the_iteration_and_the_epoch():
 
 def test_sfkd_mask_reaches_only_the_terms_that_read_the_teacher():
     from mmkd.models.losses import KLDivergence
-    from mmkd.models.transforms import TopKMask
+    from mmkd.models.target_transforms import TopKMask
     model = cls_sdkd(teacher_transform=dict(type='mmkd.TopKMask', ratio=0.5))
     assert set(model.teacher_transforms) == {'kd', 'proxy_kd_teacher'}
     g = torch.Generator().manual_seed(0)

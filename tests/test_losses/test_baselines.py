@@ -7,7 +7,7 @@ from mmengine.logging import MessageHub
 
 from mmkd.models.losses import (ATLoss, DISTLoss, DKDLoss, KLDivergence,
                                 labels_from_data_samples)
-from mmkd.models.transforms import TopKMask
+from mmkd.models.target_transforms import TopKMask
 from mmkd.registry import MODELS
 from ..conftest import cls_batch, seg_batch
 

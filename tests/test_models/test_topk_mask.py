@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.models.losses import ChannelWiseDivergence, KLDivergence
-from mmkd.models.transforms import TopKMask, num_kept
+from mmkd.models.target_transforms import TopKMask, num_kept
 from mmkd.registry import MODELS
 from ..conftest import cls_model
 

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.models.losses import KLDivergence
-from mmkd.models.transforms.topk_mask import TopKMask
+from mmkd.models.target_transforms.topk_mask import TopKMask
 from tests.test_reliability.conftest import (CFG, assert_one_line_error, data_options,
                                              iter_options, save_untrained, train)
 from tests.test_tools.test_tools import logged_losses

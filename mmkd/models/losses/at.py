@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from mmkd.models.transforms.topk_mask import TopKMask
+from mmkd.models.target_transforms.topk_mask import TopKMask
 from mmkd.registry import MODELS
 
 
