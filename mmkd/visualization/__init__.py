@@ -1,7 +1,7 @@
 """Pictures of what distillation changed (tools/analysis/compare.py draws them)."""
 from .compare import (BROKEN, FIXED, change_map, depth_range_errors, per_class_iou,
                       prediction_changes)
-from .test_outputs import DepthVisualizationHook, configure_test_outputs
+from .test_outputs import configure_test_outputs
 
 __all__ = ['BROKEN', 'FIXED', 'change_map', 'depth_range_errors', 'per_class_iou',
-           'prediction_changes', 'DepthVisualizationHook', 'configure_test_outputs']
+           'prediction_changes', 'configure_test_outputs']

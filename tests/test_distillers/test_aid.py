@@ -12,7 +12,8 @@ import torch
 from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
-from mmkd.models.distillers import AIDEarlyStopHook, AIDTeacherAdapter
+from mmkd.engine.hooks import AIDEarlyStopHook
+from mmkd.models.distillers import AIDTeacherAdapter
 from mmkd.registry import MODELS
 from mmkd.utils import ConfigError
 from tests.conftest import cls_batch, cls_model, seg_batch, seg_model

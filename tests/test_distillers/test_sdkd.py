@@ -10,7 +10,8 @@ from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 
-from mmkd.models.distillers import SDKD, SDKDPhaseHook
+from mmkd.engine.hooks import SDKDPhaseHook
+from mmkd.models.distillers import SDKD
 from mmkd.registry import MODELS
 from mmkd.utils import ConfigError
 from tests.conftest import SEG_PREPROCESSOR, cls_batch, cls_model, seg_batch, seg_model

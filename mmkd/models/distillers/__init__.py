@@ -1,6 +1,5 @@
-from .aid import AIDEarlyStopHook, AIDTeacherAdapter
+from .aid import AIDTeacherAdapter
 from .base import Distiller, NonFiniteLossError
-from .sdkd import SDKD, SDKDPhaseHook
+from .sdkd import SDKD
 
-__all__ = ['Distiller', 'NonFiniteLossError', 'SDKD', 'SDKDPhaseHook', 'AIDTeacherAdapter',
-           'AIDEarlyStopHook']
+__all__ = ['Distiller', 'NonFiniteLossError', 'SDKD', 'AIDTeacherAdapter']

@@ -1,76 +1,13 @@
-"""Hooks for distillation runs, and the checkpoint hook tools/train.py gives every run."""
-import os.path as osp
+"""Exact --resume: the random streams continue where the interrupted run left them."""
 import random
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 import torch
-from mmengine.dist import is_main_process
-from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.runner import IterBasedTrainLoop
 
-from mmkd.engine.fileio import atomic_file
 from mmkd.registry import HOOKS
-
-
-def evaluate_on_val(runner) -> Dict[str, float]:
-    """Run the model's ``val_step`` over the validation set and return the metrics, without
-    going through ``ValLoop`` (so no ``*_val_*`` hooks run and nothing enters the validation
-    history or "best checkpoint" selection). Leaves the model in train mode."""
-    loop = runner.val_loop
-    runner.model.eval()
-    with torch.no_grad():
-        for data_batch in loop.dataloader:
-            outputs = runner.model.val_step(data_batch)
-            loop.evaluator.process(data_samples=outputs, data_batch=data_batch)
-        metrics = loop.evaluator.evaluate(len(loop.dataloader.dataset))
-    runner.model.train()
-    return metrics
-
-
-@HOOKS.register_module()
-class TeacherReferenceHook(Hook):
-    """Evaluate the teacher once on the validation set before training, for reference.
-
-    The scores are logged as ``teacher/<metric>`` and kept in the message hub's runtime info
-    (``teacher_metrics``); they do not enter the validation history, so "best checkpoint"
-    selection still sees the student alone. The result is remembered in the checkpoint, so a
-    resumed run does not evaluate again.
-    """
-
-    priority = 'LOW'
-    distillation_only = True  # dropped from exported student configs
-
-    def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled
-        self.metrics: Optional[Dict[str, float]] = None
-
-    def before_train(self, runner) -> None:
-        if not self.enabled or self.metrics is not None or runner.val_loop is None:
-            return
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        names = list(model.teachers)
-        self.metrics = {}
-        for name in names:  # one teacher: plain metric names; several: '<teacher>/<metric>'
-            with model.predicting_with_teacher(name):
-                metrics = evaluate_on_val(runner)
-            self.metrics.update(metrics if len(names) == 1 else
-                                {f'{name}/{k}': v for k, v in metrics.items()})
-        runner.logger.info('Teacher reference: ' + ', '.join(
-            f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}' for k, v in self.metrics.items()))
-        runner.message_hub.update_info('teacher_metrics', self.metrics)
-        for key, value in self.metrics.items():
-            if isinstance(value, (int, float)):
-                runner.visualizer.add_scalar(f'teacher/{key}', value, step=0)
-
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        if self.metrics is not None:
-            checkpoint.setdefault('meta', {})['teacher_metrics'] = self.metrics
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        self.metrics = checkpoint.get('meta', {}).get('teacher_metrics', self.metrics)
 
 
 def capture_rng_state() -> Dict[str, Any]:
@@ -194,49 +131,3 @@ class ExactResumeHook(Hook):
         if self._before_val is not None:
             restore_rng_state(self._before_val)
             self._before_val = None
-
-
-@HOOKS.register_module()
-class CheckpointHook(MMEngineCheckpointHook):
-    """MMEngine's checkpoint hook, in the order that never loses work.
-
-    MMEngine deletes the checkpoints beyond ``max_keep_ckpts`` *before* it saves the new one,
-    and rewrites ``last_checkpoint`` with a plain ``open``: with ``max_keep_ckpts=1`` a save that
-    fails (disk full, a killed job) leaves no checkpoint at all, and a crash while the pointer is
-    written leaves it empty, so ``--resume`` would start from scratch. This hook saves first
-    (atomically, see :mod:`mmkd.engine.fileio`), then points ``last_checkpoint`` at the new file
-    (atomically), and only then deletes the outdated ones. tools/train.py puts it in place of
-    MMEngine's; every argument is MMEngine's.
-    """
-
-    upstream_type = 'CheckpointHook'  # what an exported config names instead
-
-    def _save_checkpoint_with_step(self, runner, step: int, meta: dict) -> None:
-        outdated = self._keep_step(runner, step)
-        filename = self.filename_tmpl.format(step)
-        self.last_ckpt = self.file_backend.join_path(self.out_dir, filename)
-        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
-        runner.save_checkpoint(
-            self.out_dir, filename, self.file_client_args, save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler, meta=meta, by_epoch=self.by_epoch,
-            backend_args=self.backend_args, **self.args)
-        if not is_main_process():
-            return
-        with atomic_file(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
-            f.write(self.last_ckpt)
-        for old in outdated:
-            path = self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(old))
-            if self.file_backend.isfile(path):
-                self.file_backend.remove(path)
-            elif self.file_backend.isdir(path):  # DeepSpeed writes checkpoints as folders
-                self.file_backend.rmtree(path)
-
-    def _keep_step(self, runner, step: int) -> List[int]:
-        """Record ``step`` among the kept checkpoints (before the save: the checkpoint holds the
-        list) and return the steps that fall out of it, to delete once the save succeeded."""
-        if self.max_keep_ckpts <= 0 or (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
-            return []  # unlimited, or the best-checkpoint save of a step already saved
-        outdated = [self.keep_ckpt_ids[0]] if len(self.keep_ckpt_ids) == self.max_keep_ckpts else []
-        self.keep_ckpt_ids.append(step)  # a deque of maxlen max_keep_ckpts: drops the oldest
-        runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
-        return outdated
