@@ -1,6 +1,5 @@
 """Errors that name the problem and the fix, instead of a deep traceback."""
 import difflib
-import inspect
 from typing import Any, Iterable, List, Mapping
 
 
@@ -26,12 +25,16 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
 def check_known_kwargs(target: Any, kwargs: Mapping[str, Any], where: str) -> None:
     """Raise a ConfigError for keys that ``target``'s constructor does not accept.
 
-    MMEngine would otherwise fail with a bare ``TypeError`` from deep inside the build.
+    MMEngine would otherwise fail with a bare ``TypeError`` from deep inside the build. A
+    constructor's ``**kwargs`` are followed up the class hierarchy (a loss hands
+    ``loss_weight`` to :class:`mmkd.models.losses.DistillLoss`); where they go anywhere else,
+    nothing is checked.
     """
-    params = inspect.signature(target).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+    # config_check imports this module, so its MRO walk is imported here, when first used
+    from mmkd.utils.config_check import accepted_keys
+    valid = accepted_keys(target)
+    if valid is None:
         return
-    valid = [k for k, p in params.items() if p.kind is not inspect.Parameter.VAR_POSITIONAL]
     unknown = [k for k in kwargs if k not in valid]
     if unknown:
         raise unknown_keys_error(where, getattr(target, '__name__', str(target)), unknown, valid)

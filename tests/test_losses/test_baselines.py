@@ -238,7 +238,7 @@ def test_at_hand_value_with_different_channels():
     s = torch.ones(1, 1, 1, 2, dtype=F64)
     t = torch.tensor([[[[2.0, 0.0]], [[0.0, 0.0]]]], dtype=F64)
     assert close(ATLoss()(s, t), 1 - 1 / math.sqrt(2))  # ~= 0.292893
-    assert close(ATLoss(weight=1000.0)(s, t), 1000 * (1 - 1 / math.sqrt(2)), tol=1e-9 * 1000)
+    assert close(ATLoss(loss_weight=1000.0)(s, t), 1000 * (1 - 1 / math.sqrt(2)), tol=1e-9 * 1000)
 
 
 def test_at_exponent():
@@ -329,7 +329,7 @@ def test_weight_scaling(idx):
     loss_fn, student, teacher, kwargs = all_losses()[idx]
     base = loss_fn(student, teacher, **kwargs)
     assert base.dim() == 0 and base.item() > 0
-    loss_fn.weight = 2.5
+    loss_fn.loss_weight = 2.5
     assert torch.allclose(loss_fn(student, teacher, **kwargs), 2.5 * base)
 
 
@@ -361,7 +361,7 @@ def test_build_from_registry():
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         dkd = ROOT_MODELS.build(dict(type='mmkd.DKDLoss', alpha=1.0, beta=6.0, warmup=20))
         dist = ROOT_MODELS.build(dict(type='mmkd.DISTLoss', beta=2.0, gamma=2.0, tau=4.0))
-        at = ROOT_MODELS.build(dict(type='mmkd.ATLoss', weight=1000.0,
+        at = ROOT_MODELS.build(dict(type='mmkd.ATLoss', loss_weight=1000.0,
                                     teacher_mask=dict(ratio=0.6)))
     assert isinstance(dkd, DKDLoss) and dkd.beta == 6.0 and dkd.warmup == 20
     assert isinstance(dist, DISTLoss) and dist.tau == 4.0

@@ -248,7 +248,7 @@ def test_weight_scaling(idx):
     loss_fn, student, teacher = all_losses()[idx]
     base = loss_fn(student, teacher)
     assert base.dim() == 0 and base.item() > 0
-    loss_fn.weight = 2.5
+    loss_fn.loss_weight = 2.5
     assert torch.allclose(loss_fn(student, teacher), 2.5 * base)
 
 
@@ -292,8 +292,8 @@ def test_build_from_registry():
     from mmengine.registry import MODELS as ROOT_MODELS
 
     with DefaultScope.overwrite_default_scope('mmkd'):
-        kd = MODELS.build(dict(type='KLDivergence', tau=4.0, weight=0.5))
-    assert isinstance(kd, KLDivergence) and kd.tau == 4.0 and kd.weight == 0.5
+        kd = MODELS.build(dict(type='KLDivergence', tau=4.0, loss_weight=0.5))
+    assert isinstance(kd, KLDivergence) and kd.tau == 4.0 and kd.loss_weight == 0.5
     for name in ('MSEFeature', 'L1Feature', 'ChannelWiseDivergence', 'DepthResponseLoss'):
         assert MODELS.get(name) is not None
     # how configs name them: the 'mmkd.' prefix, from an upstream default scope

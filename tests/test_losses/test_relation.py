@@ -29,7 +29,7 @@ def test_intra_class_relation_by_hand():
     q = [softmax([v / tau for v in row]) for row in TARGET]
     per_class = [pearson([r[c] for r in p], [r[c] for r in q]) for c in range(3)]
     expected = 1 - sum(per_class) / 3
-    loss = IntraClassRelation(tau=tau, weight=0.5)(torch.tensor(PRED), torch.tensor(TARGET))
+    loss = IntraClassRelation(tau=tau, loss_weight=0.5)(torch.tensor(PRED), torch.tensor(TARGET))
     assert loss.item() == pytest.approx(0.5 * expected, rel=1e-5)
 
 

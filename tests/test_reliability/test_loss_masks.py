@@ -42,7 +42,7 @@ def test_teacher_mask_after_upsampling_equals_the_hand_computed_kl():
     teacher = np.array([[[2.0, -1.0], [0.5, 1.5]],
                         [[-0.3, 1.7], [1.2, -2.0]],
                         [[0.9, 0.1], [-1.1, 0.6]]])
-    tau, weight = 2.0, 0.5
+    tau, loss_weight = 2.0, 0.5
     s_up, t_up = bilinear_x2(student) / tau, bilinear_x2(teacher) / tau
     # ratio 0.5 of 3 classes: K = ceil(1.5) = 2 per pixel; the smallest teacher logit goes
     kept = t_up > t_up.min(axis=0, keepdims=True)
@@ -51,9 +51,9 @@ def test_teacher_mask_after_upsampling_equals_the_hand_computed_kl():
     log_p_s = log_softmax(s_up)
     log_p_t = np.where(kept, log_p_t, 0.0)  # dropped classes: p_t = 0, no term in the sum
     per_pixel = np.where(kept, np.exp(log_p_t) * (log_p_t - log_p_s), 0.0).sum(axis=0)
-    expected = weight * tau**2 * per_pixel.mean()
+    expected = loss_weight * tau**2 * per_pixel.mean()
 
-    loss = KLDivergence(tau=tau, weight=weight, upsample=2,
+    loss = KLDivergence(tau=tau, loss_weight=loss_weight, upsample=2,
                         teacher_mask=dict(ratio=0.5, fill='-inf'))
     got = loss(torch.tensor(student)[None], torch.tensor(teacher)[None])
     assert torch.isfinite(got)
@@ -61,15 +61,23 @@ def test_teacher_mask_after_upsampling_equals_the_hand_computed_kl():
     assert expected > 0
 
 
-def test_mask_before_upsampling_gives_nan_and_is_refused_in_the_loss():
-    """The failure of the issue, and the loss's guard against it."""
+def test_mask_before_upsampling_gives_nan_and_is_refused_when_built():
+    """The failure of the issue, and the build-time guard against it (the distiller calls
+    check_teacher_transform for every loss with a teacher_transform; the train test below runs
+    that path). The step itself no longer looks for -inf: that was a device sync per step."""
     torch.manual_seed(0)
     student, teacher = torch.randn(1, 5, 4, 4), torch.randn(1, 5, 4, 4)
-    masked = TopKMask(0.4, fill='-inf')(teacher)
+    transform = TopKMask(0.4, fill='-inf')
+    masked = transform(teacher)
     smeared = F.interpolate(masked, scale_factor=8, mode='bilinear', align_corners=False)
     assert torch.isnan(F.log_softmax(smeared, dim=1)).any()  # what the KL used to get
-    with pytest.raises(ValueError, match=r"teacher_mask=dict\(ratio=\.\.\., fill='-inf'\)"):
-        KLDivergence(upsample=8)(student, masked)
+    with pytest.raises(ValueError, match=r"teacher_mask=dict\(ratio=0\.4, fill='-inf'\)"):
+        KLDivergence(upsample=8).check_teacher_transform(transform)
+    # -inf teacher logits from elsewhere: a NaN loss, stopped by the distiller's non-finite check
+    assert torch.isnan(KLDivergence(upsample=8)(student, masked))
+    # harmless combinations pass the check
+    KLDivergence(upsample=1).check_teacher_transform(transform)
+    KLDivergence(upsample=8).check_teacher_transform(TopKMask(0.4, fill='zero'))
     # at the tapped resolution -inf logits are fine, and the loss's own mask is too
     assert torch.isfinite(KLDivergence(upsample=1)(student, masked))
     assert torch.isfinite(KLDivergence(upsample=8, teacher_mask=dict(ratio=0.4, fill='-inf'))(

@@ -5,12 +5,12 @@ Convolutional Neural Networks via Attention Transfer", ICLR 2017.
 """
 from typing import Any, Mapping, Optional, Union
 
-import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.models.target_transforms.topk_mask import TopKMask
 from mmkd.registry import MODELS
+from .base import DistillLoss
 
 
 def attention_map(feature: Tensor, p: float) -> Tensor:
@@ -45,7 +45,7 @@ def _build_teacher_mask(cfg: Union[None, TopKMask, Mapping[str, Any]]) -> Option
 
 
 @MODELS.register_module()
-class ATLoss(nn.Module):
+class ATLoss(DistillLoss):
     """Attention transfer between an ``(N, C_s, H, W)`` student and ``(N, C_t, H, W)`` teacher
     feature map (channel counts may differ; spatial sizes must match).
 
@@ -53,10 +53,10 @@ class ATLoss(nn.Module):
     values and L2-normalised, ``a = Q / max(||Q||_2, eps)``. The loss is the squared distance of
     the normalised maps, averaged over the batch and the positions::
 
-        loss = weight * mean_over_(N*H*W)( (a_s - a_t)² )
+        loss = loss_weight * mean_over_(N*H*W)( (a_s - a_t)² )
 
     which is the reference implementation's ``(at(s) - at(t)).pow(2).mean()`` (also
-    RepDistiller's, whose CIFAR setting is weight (beta) 1000 per tapped stage). ``mean_c`` or
+    RepDistiller's, whose CIFAR setting is loss_weight (beta) 1000 per tapped stage). ``mean_c`` or
     ``sum_c`` in Q makes no difference after the normalisation.
 
     SFKD on attention: ``teacher_mask=dict(ratio=0.6)`` keeps the top-K values of the teacher's
@@ -69,7 +69,7 @@ class ATLoss(nn.Module):
 
     Args:
         p: exponent of the attention map (2 in the paper).
-        weight: multiplier of the returned loss.
+        loss_weight: multiplier of the returned loss (see :class:`DistillLoss`).
         eps: lower bound of the norm in the normalisation (an all-zero map stays zero).
         teacher_mask: None, or :class:`mmkd.TopKMask` arguments (``ratio``, ``ties``;
             ``dim`` defaults to and must stay ``'spatial'``, ``fill`` must be ``'zero'``).
@@ -79,13 +79,13 @@ class ATLoss(nn.Module):
     # with different channel counts need no connector (a learnt 1x1 projection would change AT).
     compares_channels = False
 
-    def __init__(self, p: float = 2.0, weight: float = 1.0, eps: float = 1e-12,
-                 teacher_mask: Union[None, TopKMask, Mapping[str, Any]] = None) -> None:
-        super().__init__()
+    def __init__(self, p: float = 2.0, eps: float = 1e-12,
+                 teacher_mask: Union[None, TopKMask, Mapping[str, Any]] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         if p <= 0:
             raise ValueError(f'ATLoss: p must be > 0, got {p}')
         self.p = float(p)
-        self.weight = float(weight)
         self.eps = float(eps)
         self.teacher_mask = _build_teacher_mask(teacher_mask)
 
@@ -109,4 +109,4 @@ class ATLoss(nn.Module):
                 "add connector=dict(type='mmkd.ResizeConnector') to resize the student map")
         a_s = self.attention(student)
         a_t = self.attention(teacher.detach(), self.teacher_mask)
-        return self.weight * (a_s - a_t).pow(2).mean()
+        return self.loss_weight * (a_s - a_t).pow(2).mean()

@@ -4,18 +4,18 @@ Eigen, Puhrsch, Fergus. "Depth Map Prediction from a Single Image using a Multi-
 Network", NeurIPS 2014 (scale-invariant log error); Lee et al. "From Big to Small: Multi-Scale
 Local Planar Guidance for Monocular Depth Estimation" (BTS), 2019 (its square-rooted form).
 """
-from typing import Optional
+from typing import Any, Optional
 
 import torch
-import torch.nn as nn
 from torch import Tensor
 
 from mmkd.registry import MODELS
+from .base import DistillLoss
 from .utils import check_same_shape
 
 
 @MODELS.register_module()
-class DepthResponseLoss(nn.Module):
+class DepthResponseLoss(DistillLoss):
     """Distance between the student's and the teacher's (positive) depth maps.
 
     Inputs are ``(N, 1, H, W)`` or ``(N, H, W)`` depth maps of the same shape. A pixel is *valid*
@@ -27,7 +27,7 @@ class DepthResponseLoss(nn.Module):
 
     ``mode='silog'`` (default), with ``d = log(s) - log(t)`` over the valid pixels::
 
-        loss = weight * sqrt( mean(d²) - variance_focus * mean(d)² )
+        loss = loss_weight * sqrt( mean(d²) - variance_focus * mean(d)² )
 
     This is the square-rooted scale-invariant log error of BTS / AdaBins (Eigen et al.'s
     eq. 4 with lambda = ``variance_focus``, under a sqrt and without BTS's x10 factor). The sqrt
@@ -41,13 +41,13 @@ class DepthResponseLoss(nn.Module):
 
     ``mode='l1'``, over the valid pixels::
 
-        loss = weight * mean(|s - t|)
+        loss = loss_weight * mean(|s - t|)
 
     (a student depth <= 0 stays valid here, so a non-positive prediction is still penalised).
 
     Args:
         mode: ``'silog'`` or ``'l1'``.
-        weight: multiplier of the returned loss.
+        loss_weight: multiplier of the returned loss (see :class:`DistillLoss`).
         variance_focus: lambda of the silog loss, in [0, 1]. Default 0.85 (BTS).
         eps: silog threshold under the sqrt, see above. Default 1e-6.
         min_depth: teacher depths ``<= min_depth`` are invalid. Default 0.0 (must be positive).
@@ -58,12 +58,12 @@ class DepthResponseLoss(nn.Module):
 
     def __init__(self,
                  mode: str = 'silog',
-                 weight: float = 1.0,
                  variance_focus: float = 0.85,
                  eps: float = 1e-6,
                  min_depth: float = 0.0,
-                 max_depth: Optional[float] = None) -> None:
-        super().__init__()
+                 max_depth: Optional[float] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         if mode not in self.modes:
             raise ValueError(f'DepthResponseLoss: mode must be one of {self.modes}, got {mode!r}')
         if not 0.0 <= variance_focus <= 1.0:
@@ -75,7 +75,6 @@ class DepthResponseLoss(nn.Module):
             raise ValueError(
                 f'DepthResponseLoss: max_depth ({max_depth}) must be > min_depth ({min_depth})')
         self.mode = mode
-        self.weight = float(weight)
         self.variance_focus = float(variance_focus)
         self.eps = float(eps)
         self.min_depth = float(min_depth)
@@ -104,10 +103,10 @@ class DepthResponseLoss(nn.Module):
             return s.sum() * 0.0
 
         if self.mode == 'l1':
-            return self.weight * (s - t).abs().mean()
+            return self.loss_weight * (s - t).abs().mean()
 
         d = torch.log(s) - torch.log(t)
         value = (d**2).mean() - self.variance_focus * d.mean()**2
         loss = torch.where(value > self.eps, value.clamp(min=self.eps).sqrt(),
                            torch.zeros_like(value))
-        return self.weight * loss
+        return self.loss_weight * loss

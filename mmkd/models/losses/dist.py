@@ -2,10 +2,12 @@
 
 Huang, You, Wang, Qian, Xu. "Knowledge Distillation from A Stronger Teacher", NeurIPS 2022.
 """
-import torch.nn as nn
+from typing import Any
+
 from torch import Tensor
 
 from mmkd.registry import MODELS
+from .base import DistillLoss
 from .utils import check_min_ndim, check_same_shape
 
 
@@ -19,7 +21,7 @@ def pearson_rows(a: Tensor, b: Tensor, eps: float) -> Tensor:
 
 
 @MODELS.register_module()
-class DISTLoss(nn.Module):
+class DISTLoss(DistillLoss):
     """Inter-class and intra-class relations of the softened class probabilities.
 
     With ``Y_s = softmax(s / tau)``, ``Y_t = softmax(t / tau)`` as ``(B, C)`` matrices, where the
@@ -28,7 +30,7 @@ class DISTLoss(nn.Module):
 
         inter = 1 - mean_over_rows( pearson(Y_s[b, :], Y_t[b, :]) )     # across classes
         intra = 1 - mean_over_classes( pearson(Y_s[:, c], Y_t[:, c]) )  # across the B rows
-        loss  = weight * tau² * (beta * inter + gamma * intra)
+        loss  = loss_weight * tau² * (beta * inter + gamma * intra)
 
     ``pearson(x, y) = sum(x' y') / (||x'|| ||y'|| + eps)`` with mean-centred x', y' (the official
     code's form). A constant vector (e.g. a single row for the intra term) has correlation 0, so
@@ -42,19 +44,18 @@ class DISTLoss(nn.Module):
         gamma: weight of the intra-class relation (1 likewise).
         tau: softmax temperature (1 for ImageNet/segmentation; the paper uses 4 on CIFAR-100).
         eps: added to the denominator of the correlation.
-        weight: multiplier of the returned loss.
+        loss_weight: multiplier of the returned loss (see :class:`DistillLoss`).
     """
 
     def __init__(self, beta: float = 1.0, gamma: float = 1.0, tau: float = 1.0,
-                 eps: float = 1e-8, weight: float = 1.0) -> None:
-        super().__init__()
+                 eps: float = 1e-8, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         if tau <= 0:
             raise ValueError(f'DISTLoss: tau must be > 0, got {tau}')
         self.beta = float(beta)
         self.gamma = float(gamma)
         self.tau = float(tau)
         self.eps = float(eps)
-        self.weight = float(weight)
 
     def forward(self, student: Tensor, teacher: Tensor) -> Tensor:
         name = type(self).__name__
@@ -69,4 +70,4 @@ class DISTLoss(nn.Module):
         y_t = (t / self.tau).softmax(dim=1)
         inter = 1.0 - pearson_rows(y_s, y_t, self.eps).mean()
         intra = 1.0 - pearson_rows(y_s.t(), y_t.t(), self.eps).mean()
-        return self.weight * self.tau**2 * (self.beta * inter + self.gamma * intra)
+        return self.loss_weight * self.tau**2 * (self.beta * inter + self.gamma * intra)

@@ -2,18 +2,16 @@
 
 Zhao, Cui, Song, Qiu, Liang. "Decoupled Knowledge Distillation", CVPR 2022.
 """
-from typing import Optional
+from typing import Any, Optional
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import MessageHub
 from torch import Tensor
 
 from mmkd.registry import MODELS
+from .base import DistillLoss
 from .utils import check_min_ndim, check_same_shape, flat_labels
-
-
 
 
 def _plogp_diff(p_t: Tensor, log_p_t: Tensor, log_p_s: Tensor, keep: Tensor) -> Tensor:
@@ -26,7 +24,7 @@ def _plogp_diff(p_t: Tensor, log_p_t: Tensor, log_p_s: Tensor, keep: Tensor) -> 
 
 
 @MODELS.register_module()
-class DKDLoss(nn.Module):
+class DKDLoss(DistillLoss):
     """DKD: KD split into a target-class term (TCKD) and a non-target-class term (NCKD).
 
     Per sample (or per pixel of ``(N, C, H, W)`` maps) with ground-truth class ``g`` and
@@ -39,7 +37,7 @@ class DKDLoss(nn.Module):
 
     and::
 
-        loss = weight * w(t) * tau² * mean_over_valid_positions( alpha * TCKD + beta * NCKD )
+        loss = loss_weight * w(t) * tau² * mean_over_valid_positions( alpha * TCKD + beta * NCKD )
 
     which is the official implementation's (sum over classes, mean over the batch, times tau²).
     ``w(t) = min((t + 1) / warmup, 1)`` is the linear warm-up, ``t`` the 0-based epoch
@@ -64,7 +62,7 @@ class DKDLoss(nn.Module):
             0 disables it.
         warmup_by: ``'epoch'`` or ``'iter'``.
         ignore_index: label of positions to ignore (dense maps).
-        weight: multiplier of the returned loss.
+        loss_weight: multiplier of the returned loss (see :class:`DistillLoss`).
     """
 
     #: the distiller must pass the ground-truth labels as ``labels=`` (see the module docs)
@@ -72,8 +70,8 @@ class DKDLoss(nn.Module):
 
     def __init__(self, alpha: float = 1.0, beta: float = 8.0, tau: float = 4.0,
                  warmup: int = 0, warmup_by: str = 'epoch', ignore_index: int = 255,
-                 weight: float = 1.0) -> None:
-        super().__init__()
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         if tau <= 0:
             raise ValueError(f'DKDLoss: tau must be > 0, got {tau}')
         if warmup < 0:
@@ -86,7 +84,6 @@ class DKDLoss(nn.Module):
         self.warmup = warmup
         self.warmup_by = warmup_by
         self.ignore_index = int(ignore_index)
-        self.weight = float(weight)
 
     def warmup_factor(self) -> float:
         """``min((t + 1) / warmup, 1)`` with ``t`` the current 0-based epoch or iteration."""
@@ -145,4 +142,4 @@ class DKDLoss(nn.Module):
         nckd = _plogp_diff(log_q_t.exp(), log_q_t, log_q_s, other & has_other)
 
         loss = (self.alpha * tckd + self.beta * nckd).mean()
-        return self.weight * self.warmup_factor() * self.tau**2 * loss
+        return self.loss_weight * self.warmup_factor() * self.tau**2 * loss

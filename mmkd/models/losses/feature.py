@@ -2,37 +2,33 @@
 
 Romero et al. "FitNets: Hints for Thin Deep Nets", ICLR 2015.
 """
-import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.registry import MODELS
+from .base import DistillLoss
 from .utils import check_same_shape
 
 _HINT = 'add a connector to resize/project the student feature to the teacher\'s shape'
 
 
-class _FeatureDistance(nn.Module):
-    """``weight * mean(distance(s, t))`` over all elements of two equally shaped features."""
-
-    def __init__(self, weight: float = 1.0) -> None:
-        super().__init__()
-        self.weight = float(weight)
+class _FeatureDistance(DistillLoss):
+    """``loss_weight * mean(distance(s, t))`` over all elements of two equally shaped features."""
 
     def distance(self, student: Tensor, teacher: Tensor) -> Tensor:
         raise NotImplementedError
 
     def forward(self, student: Tensor, teacher: Tensor) -> Tensor:
         check_same_shape(type(self).__name__, student, teacher, _HINT)
-        return self.weight * self.distance(student, teacher.detach())
+        return self.loss_weight * self.distance(student, teacher.detach())
 
 
 @MODELS.register_module()
 class MSEFeature(_FeatureDistance):
-    """Mean squared error between features: ``weight * mean((s - t)²)`` over all elements.
+    """Mean squared error between features: ``loss_weight * mean((s - t)²)`` over all elements.
 
     Args:
-        weight: multiplier of the returned loss.
+        loss_weight: multiplier of the returned loss (see :class:`DistillLoss`).
     """
 
     def distance(self, student: Tensor, teacher: Tensor) -> Tensor:
@@ -41,10 +37,10 @@ class MSEFeature(_FeatureDistance):
 
 @MODELS.register_module()
 class L1Feature(_FeatureDistance):
-    """Mean absolute error between features: ``weight * mean(|s - t|)`` over all elements.
+    """Mean absolute error between features: ``loss_weight * mean(|s - t|)`` over all elements.
 
     Args:
-        weight: multiplier of the returned loss.
+        loss_weight: multiplier of the returned loss (see :class:`DistillLoss`).
     """
 
     def distance(self, student: Tensor, teacher: Tensor) -> Tensor:

@@ -4,13 +4,13 @@ Hinton, Vinyals, Dean. "Distilling the Knowledge in a Neural Network", 2015.
 """
 from typing import Any, Mapping, Optional, Union
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.models.target_transforms.topk_mask import TopKMask
 from mmkd.registry import MODELS
+from .base import DistillLoss
 from .utils import check_min_ndim, check_same_shape, kl_terms
 
 
@@ -36,12 +36,13 @@ def _build_teacher_mask(cfg: Union[None, TopKMask, Mapping[str, Any]]) -> Option
 
 
 @MODELS.register_module()
-class KLDivergence(nn.Module):
+class KLDivergence(DistillLoss):
     """KL(p_teacher || p_student) of temperature-softened class distributions, times tau².
 
     With ``p_t = softmax(t / tau)`` and ``p_s = softmax(s / tau)`` over the class axis (dim 1)::
 
-        loss = weight * tau² * mean_over_positions( sum_c p_t[c] * (log p_t[c] - log p_s[c]) )
+        loss = loss_weight * tau² * mean_over_positions(
+                   sum_c p_t[c] * (log p_t[c] - log p_s[c]) )
 
     The tau² factor keeps the gradient magnitude roughly independent of tau (Hinton et al.).
     Inputs are ``(N, C)`` logits or dense ``(N, C, *spatial)`` maps; the class axis is dim 1,
@@ -57,11 +58,14 @@ class KLDivergence(nn.Module):
     upsampling, so the top-K classes are chosen per output pixel), not through the distiller's
     ``teacher_transform``, which runs before the loss: a ``-inf`` logit masked at the tapped
     resolution is smeared by the bilinear weights into its neighbours (0 * -inf = NaN), so that
-    combination is refused.
+    combination is refused when the distiller is built (:meth:`check_teacher_transform`). The
+    step itself does not look for ``-inf`` (that would cost a device sync per step): teacher
+    logits that are ``-inf`` for another reason give a NaN loss, which the distiller's
+    non-finite loss stop reports before the optimizer step.
 
     Args:
         tau: softmax temperature (> 0).
-        weight: multiplier of the returned loss.
+        loss_weight: multiplier of the returned loss (see :class:`DistillLoss`).
         upsample: bilinear upsampling factor of both (N, C, H, W) maps before the KL (mmseg's
             own resize: align_corners=False); 1 = at the tapped resolution.
         teacher_mask: None, or :class:`mmkd.TopKMask` arguments (e.g. ``dict(ratio=0.6,
@@ -69,15 +73,15 @@ class KLDivergence(nn.Module):
             over the classes.
     """
 
-    def __init__(self, tau: float = 1.0, weight: float = 1.0, upsample: int = 1,
-                 teacher_mask: Union[None, TopKMask, Mapping[str, Any]] = None) -> None:
-        super().__init__()
+    def __init__(self, tau: float = 1.0, upsample: int = 1,
+                 teacher_mask: Union[None, TopKMask, Mapping[str, Any]] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         if tau <= 0:
             raise ValueError(f'KLDivergence: tau must be > 0, got {tau}')
         if int(upsample) != upsample or upsample < 1:
             raise ValueError(f'KLDivergence: upsample must be an integer >= 1, got {upsample}')
         self.tau = float(tau)
-        self.weight = float(weight)
         self.upsample = int(upsample)
         self.teacher_mask = _build_teacher_mask(teacher_mask)
 
@@ -104,11 +108,6 @@ class KLDivergence(nn.Module):
             if student.dim() != 4:
                 raise ValueError(f'{name}: upsample={self.upsample} needs (N, C, H, W) maps, '
                                  f'got shape {tuple(student.shape)}; set upsample=1')
-            if torch.isinf(teacher).any():
-                raise ValueError(
-                    f'{name}: upsample={self.upsample} got teacher logits with infinite '
-                    'entries, which bilinear upsampling turns into NaN; mask the teacher after '
-                    "the upsampling with teacher_mask=dict(ratio=..., fill='-inf') instead.")
             student, teacher = (F.interpolate(x, scale_factor=self.upsample, mode='bilinear',
                                               align_corners=False) for x in (student, teacher))
         if self.teacher_mask is not None:
@@ -116,4 +115,4 @@ class KLDivergence(nn.Module):
         log_p_s = F.log_softmax(student / self.tau, dim=1)
         log_p_t = F.log_softmax(teacher / self.tau, dim=1)
         kl = kl_terms(log_p_t, log_p_s).sum(dim=1)  # (N, *spatial)
-        return self.weight * self.tau**2 * kl.mean()
+        return self.loss_weight * self.tau**2 * kl.mean()

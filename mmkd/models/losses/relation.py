@@ -7,12 +7,14 @@ not public; these losses are mmkd's reading of it (see ``configs/aid/README.md``
 ``prediction`` is the tensor of the model being trained (the teacher under adaptation) and
 ``target`` the frozen reference student's; only ``prediction`` gets a gradient.
 """
+from typing import Any
+
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.registry import MODELS
+from .base import DistillLoss
 from .dist import pearson_rows
 from .utils import check_min_ndim, check_same_shape, flat_labels, kl_terms
 
@@ -26,12 +28,12 @@ def _class_rows(logits: Tensor) -> Tensor:
 
 
 @MODELS.register_module()
-class IntraClassRelation(nn.Module):
+class IntraClassRelation(DistillLoss):
     """1 - Pearson correlation, per class, of the two models' softened probabilities across the
     samples of the batch (the pixels, for dense maps), averaged over the classes::
 
         P = softmax(prediction / tau), Q = softmax(target / tau)     as (rows, C) matrices
-        loss = weight * (1 - mean_c pearson(P[:, c], Q[:, c]))
+        loss = loss_weight * (1 - mean_c pearson(P[:, c], Q[:, c]))
 
     0 when, within every class, the prediction ranks and spaces the samples as the target does;
     at most 2. A class whose probabilities are constant over the batch (in either model) has
@@ -40,14 +42,14 @@ class IntraClassRelation(nn.Module):
     Args:
         tau: softmax temperature (> 0).
         eps: added to the correlation's denominator.
-        weight: multiplier of the returned loss.
+        loss_weight: multiplier of the returned loss (see :class:`DistillLoss`).
     """
 
-    def __init__(self, tau: float = 4.0, eps: float = 1e-8, weight: float = 1.0) -> None:
-        super().__init__()
+    def __init__(self, tau: float = 4.0, eps: float = 1e-8, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         if tau <= 0:
             raise ValueError(f'IntraClassRelation: tau must be > 0, got {tau}')
-        self.tau, self.eps, self.weight = float(tau), float(eps), float(weight)
+        self.tau, self.eps = float(tau), float(eps)
 
     def forward(self, prediction: Tensor, target: Tensor) -> Tensor:
         name = type(self).__name__
@@ -55,16 +57,16 @@ class IntraClassRelation(nn.Module):
         check_same_shape(name, prediction, target, _SHAPE_HINT)
         p = (_class_rows(prediction) / self.tau).softmax(dim=1)
         q = (_class_rows(target.detach()) / self.tau).softmax(dim=1)
-        return self.weight * (1.0 - pearson_rows(p.t(), q.t(), self.eps).mean())
+        return self.loss_weight * (1.0 - pearson_rows(p.t(), q.t(), self.eps).mean())
 
 
 @MODELS.register_module()
-class NonTargetRelation(nn.Module):
+class NonTargetRelation(DistillLoss):
     """KL between the two models' distributions over the *non-target* classes (the target
     class removed and the rest renormalised), per sample or pixel, times tau²::
 
         q_t = softmax over c != y of target / tau,  q_p = likewise for prediction
-        loss = weight * tau² * mean over labelled rows of KL(q_t || q_p)
+        loss = loss_weight * tau² * mean over labelled rows of KL(q_t || q_p)
 
     The alternative reading of AID's "intra-class distribution": the shape of the wrong-class
     probabilities. Needs the labels (``(N,)``, or ``(N, H, W)`` resized to the logits by nearest
@@ -73,17 +75,17 @@ class NonTargetRelation(nn.Module):
     Args:
         tau: softmax temperature (> 0).
         ignore_index: label of unlabelled pixels.
-        weight: multiplier of the returned loss.
+        loss_weight: multiplier of the returned loss (see :class:`DistillLoss`).
     """
 
     #: the adapter passes the ground-truth labels as ``labels=``
     needs_labels = True
 
-    def __init__(self, tau: float = 4.0, ignore_index: int = 255, weight: float = 1.0) -> None:
-        super().__init__()
+    def __init__(self, tau: float = 4.0, ignore_index: int = 255, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         if tau <= 0:
             raise ValueError(f'NonTargetRelation: tau must be > 0, got {tau}')
-        self.tau, self.ignore_index, self.weight = float(tau), int(ignore_index), float(weight)
+        self.tau, self.ignore_index = float(tau), int(ignore_index)
 
     def forward(self, prediction: Tensor, target: Tensor, labels: Tensor) -> Tensor:
         name = type(self).__name__
@@ -105,15 +107,15 @@ class NonTargetRelation(nn.Module):
         is_target = F.one_hot(rows[valid], num_classes).bool()
         log_p = F.log_softmax(p.masked_fill(is_target, -torch.inf), dim=1)
         log_q = F.log_softmax(q.masked_fill(is_target, -torch.inf), dim=1)
-        return self.weight * self.tau**2 * kl_terms(log_q, log_p).sum(dim=1).mean()
+        return self.loss_weight * self.tau**2 * kl_terms(log_q, log_p).sum(dim=1).mean()
 
 
 @MODELS.register_module()
-class LogDepthRelation(nn.Module):
+class LogDepthRelation(DistillLoss):
     """The depth counterpart: 1 - Pearson correlation of the two models' log-depth across the
     pixels of each image, averaged over the images::
 
-        loss = weight * (1 - mean_n pearson(log d_pred[n, :], log d_target[n, :]))
+        loss = loss_weight * (1 - mean_n pearson(log d_pred[n, :], log d_target[n, :]))
 
     Scale-free (a global depth factor changes nothing), so the teacher's metric depth is left to
     its own loss and the anchor term. Depths are clamped to ``min_depth`` before the log.
@@ -121,14 +123,14 @@ class LogDepthRelation(nn.Module):
     Args:
         min_depth: lower clamp of both depth maps (avoids log 0).
         eps: added to the correlation's denominator.
-        weight: multiplier of the returned loss.
+        loss_weight: multiplier of the returned loss (see :class:`DistillLoss`).
     """
 
-    def __init__(self, min_depth: float = 1e-3, eps: float = 1e-8, weight: float = 1.0) -> None:
-        super().__init__()
+    def __init__(self, min_depth: float = 1e-3, eps: float = 1e-8, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         if min_depth <= 0:
             raise ValueError(f'LogDepthRelation: min_depth must be > 0, got {min_depth}')
-        self.min_depth, self.eps, self.weight = float(min_depth), float(eps), float(weight)
+        self.min_depth, self.eps = float(min_depth), float(eps)
 
     def forward(self, prediction: Tensor, target: Tensor) -> Tensor:
         name = type(self).__name__
@@ -137,4 +139,4 @@ class LogDepthRelation(nn.Module):
                          '(decode_head.depth_act)')
         log_p = prediction.clamp_min(self.min_depth).log().flatten(1)
         log_q = target.detach().clamp_min(self.min_depth).log().flatten(1)
-        return self.weight * (1.0 - pearson_rows(log_p, log_q, self.eps).mean())
+        return self.loss_weight * (1.0 - pearson_rows(log_p, log_q, self.eps).mean())

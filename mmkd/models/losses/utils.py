@@ -32,7 +32,8 @@ def kl_terms(log_p_t: Tensor, log_p_s: Tensor) -> Tensor:
 
 
 def labels_from_data_samples(data_samples: Sequence[Any]) -> Tensor:
-    """The ground truth of a batch as the label tensor losses with ``needs_labels = True`` (e.g. DKD) receive.
+    """The ground truth of a batch as the label tensor that losses with ``needs_labels = True``
+    (e.g. DKD) receive.
 
     * mmpretrain ``DataSample`` with ``gt_label`` (one class each): ``(N,)`` long.
     * mmseg ``SegDataSample`` with ``gt_sem_seg``: ``(N, H, W)`` long (the batch's padded maps,
@@ -51,8 +52,8 @@ def labels_from_data_samples(data_samples: Sequence[Any]) -> Tensor:
         for s in data_samples:
             label = torch.as_tensor(s.gt_label).reshape(-1)
             if label.numel() != 1:
-                raise ValueError(f'a sample has {label.numel()} gt labels; a label-aware loss needs exactly '
-                                 'one class per sample')
+                raise ValueError(f'a sample has {label.numel()} gt labels; a label-aware loss '
+                                 'needs exactly one class per sample')
             labels.append(label)
         return torch.cat(labels).long()
     raise ValueError('the data samples carry no class labels (gt_label or gt_sem_seg), which '
