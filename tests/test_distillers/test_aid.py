@@ -97,6 +97,8 @@ def test_seg_adaptation_step_with_dense_logits():
     (dict(taps=dict(logits='head.fc', feat='backbone')), 'one tap, `logits`'),
     (dict(taps=dict(logits='head.fcc')), "head.fc"),
     (dict(relation=dict(type='mmkd.IntraClassRelation', tua=1.0)), 'tau'),
+    (dict(relation=dict(type='mmkd.IntraClassRelatoin')),
+     r"model\.relation: unknown type .*Did you mean: 'IntraClassRelation'"),
     (dict(beta=-1.0), '>= 0'),
     (dict(reference_student=cls_model(8, num_classes=7)), 'num_classes'),
 ])

@@ -1,5 +1,6 @@
+from ..frozen import NonFiniteLossError
 from .aid import AIDTeacherAdapter
-from .base import Distiller, NonFiniteLossError
+from .base import Distiller
 from .sdkd import SDKD
 
 __all__ = ['Distiller', 'NonFiniteLossError', 'SDKD', 'AIDTeacherAdapter']

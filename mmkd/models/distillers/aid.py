@@ -26,41 +26,24 @@ run loads into the ordinary mmseg / mmpretrain teacher model; resuming refills t
 kept teacher to ``adapted_teacher.pth``.
 """
 import copy
-import inspect
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 import torch
-from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import Tensor, nn
 
-from mmkd.engine.checkpoint import load_model_weights
 from mmkd.models.build import build_model, resolve_model_cfg
+from mmkd.models.frozen import (FrozenModelsMixin, build_loss, freeze, load_weights_or_warn,
+                                merge_data_preprocessor)
 from mmkd.models.losses.utils import labels_from_data_samples
 from mmkd.registry import MODELS
 from mmkd.taps import FeatureTaps
-from mmkd.utils.errors import ConfigError, check_known_kwargs, unknown_keys_error
-from .base import _num_classes, stop_if_not_finite, weighted_losses
-
-FROZEN = ('original_teacher', 'reference_student')
-
-
-def _build_loss(cfg: Mapping[str, Any], where: str) -> nn.Module:
-    cfg = dict(cfg)
-    if 'type' not in cfg:
-        raise ConfigError(f"{where}: missing `type`, e.g. type='mmkd.IntraClassRelation'.")
-    loss_cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
-    if loss_cls is None:
-        raise ConfigError(f'{where}: unknown type {cfg["type"]!r} (mmkd.IntraClassRelation, '
-                          'mmkd.NonTargetRelation, mmkd.LogDepthRelation, mmkd.KLDivergence, '
-                          'mmkd.DepthResponseLoss, ...).')
-    params = {k: v for k, v in cfg.items() if k != 'type'}
-    check_known_kwargs(loss_cls, params, where)
-    return loss_cls(**params)
+from mmkd.utils.errors import ConfigError
+from .base import _num_classes, weighted_losses
 
 
 @MODELS.register_module()
-class AIDTeacherAdapter(BaseModel):
+class AIDTeacherAdapter(FrozenModelsMixin, BaseModel):
     """Fine-tunes a teacher so that its outputs suit a reference student (AID).
 
     Args:
@@ -81,6 +64,8 @@ class AIDTeacherAdapter(BaseModel):
         data_preprocessor: merged into the teacher's; all three models see the same batch.
     """
 
+    frozen_modules = ('original_teacher', 'reference_student')
+
     def __init__(self,
                  teacher: Mapping[str, Any],
                  reference_student: Mapping[str, Any],
@@ -95,15 +80,9 @@ class AIDTeacherAdapter(BaseModel):
                  data_preprocessor: Optional[Mapping[str, Any]] = None,
                  init_cfg: Optional[Mapping[str, Any]] = None,
                  **unknown: Any) -> None:
-        if unknown:
-            keys = [k for k in inspect.signature(AIDTeacherAdapter.__init__).parameters
-                    if k not in ('self', 'unknown')]
-            raise unknown_keys_error('model', type(self).__name__, unknown, keys)
-        teacher_cfg = resolve_model_cfg(teacher)
+        self.reject_unknown_keys(unknown)
+        teacher_cfg = merge_data_preprocessor(resolve_model_cfg(teacher), data_preprocessor)
         student_cfg = resolve_model_cfg(reference_student)
-        if data_preprocessor:
-            teacher_cfg['data_preprocessor'] = {**(teacher_cfg.get('data_preprocessor') or {}),
-                                                **data_preprocessor}
         super().__init__(init_cfg=init_cfg)
         self.teacher = build_model(teacher_cfg)
         self.data_preprocessor = self.teacher.data_preprocessor
@@ -114,10 +93,10 @@ class AIDTeacherAdapter(BaseModel):
                               f'{s_classes}: set the same num_classes in both heads.')
 
         paths = self._tap_paths(taps)
-        self.relation = _build_loss(relation or dict(type='mmkd.IntraClassRelation', tau=4.0),
-                                    'model.relation')
-        self.anchor = _build_loss(anchor or dict(type='mmkd.KLDivergence', tau=1.0),
-                                  'model.anchor')
+        self.relation = build_loss(relation or dict(type='mmkd.IntraClassRelation', tau=4.0),
+                                   'model.relation')
+        self.anchor = build_loss(anchor or dict(type='mmkd.KLDivergence', tau=1.0),
+                                 'model.anchor')
         self.alpha, self.beta = float(alpha), float(beta)
         self.task_loss_weight = float(task_loss_weight)
         if min(self.alpha, self.beta, self.task_loss_weight) < 0:
@@ -126,18 +105,10 @@ class AIDTeacherAdapter(BaseModel):
 
         # Checked after the config, so every config mistake is reported before loading.
         self.teacher_ckpt, self.reference_student_ckpt = teacher_ckpt, reference_student_ckpt
-        for model, path, what in ((self.teacher, teacher_ckpt, 'teacher'),
-                                  (self.reference_student, reference_student_ckpt,
-                                   'reference student')):
-            if path is not None:
-                load_model_weights(model, path, what)
-            else:
-                print_log(f'AIDTeacherAdapter: no {what} checkpoint, it keeps random weights '
-                          '(fine for tests only).', level=30)
-        self.original_teacher = copy.deepcopy(self.teacher)
-        for name in FROZEN:
-            getattr(self, name).requires_grad_(False)
-            getattr(self, name).eval()
+        load_weights_or_warn(self.teacher, teacher_ckpt, 'teacher')
+        freeze(load_weights_or_warn(self.reference_student, reference_student_ckpt,
+                                    'reference student'))
+        self.original_teacher = freeze(copy.deepcopy(self.teacher))
         self.taps = {'teacher': FeatureTaps(self.teacher, {'logits': paths['teacher']}, 'teacher'),
                      'original_teacher': FeatureTaps(self.original_teacher,
                                                      {'logits': paths['teacher']}, 'teacher'),
@@ -161,26 +132,16 @@ class AIDTeacherAdapter(BaseModel):
         return dict(where)
 
     # ------------------------------------------------------------------- frozen models
-    def train(self, mode: bool = True) -> 'AIDTeacherAdapter':
-        """Train mode for the teacher only; the frozen models stay in eval mode."""
-        super().train(mode)
-        for name in FROZEN:
-            getattr(self, name).eval()
-        return self
-
     def init_weights(self) -> None:
         """Nothing to initialise: every model's weights come from its checkpoint."""
 
     def _from_teacher_state_dict(self, state_dict: Dict[str, Tensor], prefix: str,
                                  *args: Any) -> None:
-        # Checkpoints hold the teacher under its plain keys; move them under `teacher.` and fill
-        # the frozen models' keys with their current (loaded) weights.
-        own = (prefix + 'teacher.',) + tuple(f'{prefix}{name}.' for name in FROZEN)
+        # Checkpoints hold the teacher under its plain keys; move them under `teacher.` (the
+        # mixin has already refilled the frozen models' keys).
+        own = tuple(f'{prefix}{name}.' for name in ('teacher', *self.frozen_modules))
         for key in [k for k in state_dict if k.startswith(prefix) and not k.startswith(own)]:
             state_dict[f'{prefix}teacher.{key[len(prefix):]}'] = state_dict.pop(key)
-        for name in FROZEN:
-            for key, value in getattr(self, name).state_dict().items():
-                state_dict.setdefault(f'{prefix}{name}.{key}', value)
 
     # --------------------------------------------------------------------------- steps
     def forward(self, inputs: Tensor, data_samples: Optional[List[Any]] = None,
@@ -219,12 +180,6 @@ class AIDTeacherAdapter(BaseModel):
             original = self._frozen_logits('original_teacher', inputs)
             losses['aid.loss_anchor'] = self.beta * self.anchor(logits, original)
         return losses
-
-    def parse_losses(self, losses: Dict[str, Tensor]) -> Tuple[Tensor, Dict[str, Tensor]]:
-        """MMEngine's loss parsing, plus a stop on NaN/inf before the optimizer step."""
-        loss, log_vars = super().parse_losses(losses)
-        stop_if_not_finite(loss, log_vars)
-        return loss, log_vars
 
 
 def _teacher_only_state_dict(module: nn.Module, state_dict: Dict[str, Tensor], prefix: str,

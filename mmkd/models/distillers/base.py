@@ -12,30 +12,23 @@ student only, so the upstream metrics (mIoU, accuracy, depth) describe the stude
 Checkpoints hold the student and the trainable distillation modules (connectors, losses), never
 the frozen teacher.
 """
-import inspect
-import math
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import torch
-from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel
 from torch import Tensor, nn
 
-from mmkd.engine.checkpoint import load_model_weights
 from mmkd.models.build import build_model, resolve_model_cfg
+from mmkd.models.frozen import (FrozenModelsMixin, freeze, load_weights_or_warn,
+                                merge_data_preprocessor)
 from mmkd.models.losses.utils import labels_from_data_samples
 from mmkd.registry import MODELS
 from mmkd.taps import FeatureTaps
-from mmkd.utils.errors import ConfigError, check_known_kwargs, did_you_mean, unknown_keys_error
+from mmkd.utils.errors import ConfigError, check_known_kwargs, did_you_mean
 
 TapConfig = Union[str, Mapping[str, str]]
-
-
-class NonFiniteLossError(FloatingPointError):
-    """A loss term became NaN or infinite; raised before the optimizer step, so the weights
-    in memory and every saved checkpoint are still good."""
 
 
 @dataclass
@@ -60,7 +53,7 @@ def _normalisation(model_cfg: Mapping[str, Any]) -> Tuple:
 
 
 @MODELS.register_module()
-class Distiller(BaseModel):
+class Distiller(FrozenModelsMixin, BaseModel):
     """Distils a frozen teacher into a student through flat, tap-addressed losses.
 
     Args:
@@ -92,6 +85,7 @@ class Distiller(BaseModel):
 
     #: the roles a loss may read taps from; subclasses add their own (e.g. SDKD's proxy)
     tap_roles: Tuple[str, ...] = ('student', 'teacher')
+    frozen_modules = ('teachers',)
 
     def __init__(self,
                  student: Mapping[str, Any],
@@ -104,13 +98,9 @@ class Distiller(BaseModel):
                  data_preprocessor: Optional[Mapping[str, Any]] = None,
                  init_cfg: Optional[Mapping[str, Any]] = None,
                  **unknown: Any) -> None:
-        if unknown:
-            raise unknown_keys_error('model', type(self).__name__, unknown, self._config_keys())
+        self.reject_unknown_keys(unknown)
         teacher_specs = _teacher_specs(teacher, teacher_ckpt, teachers)
-        student_cfg = resolve_model_cfg(student)
-        if data_preprocessor:  # e.g. the top-level data_preprocessor MMEngine's Runner passes
-            student_cfg['data_preprocessor'] = {**(student_cfg.get('data_preprocessor') or {}),
-                                                **data_preprocessor}
+        student_cfg = merge_data_preprocessor(resolve_model_cfg(student), data_preprocessor)
         s_norm = _normalisation(student_cfg)
         for name, (teacher_cfg, _) in teacher_specs.items():
             t_norm = _normalisation(teacher_cfg)
@@ -149,16 +139,7 @@ class Distiller(BaseModel):
         self.teacher_ckpt = teacher_ckpt
         for name, (_, ckpt) in teacher_specs.items():
             what = 'teacher' if len(teacher_specs) == 1 else f'teacher {name!r}'
-            if ckpt is not None:
-                load_model_weights(self.teachers[name], ckpt, what)
-            else:
-                print_log(f'Distiller: no checkpoint for the {what}, it keeps its random initial '
-                          'weights (fine for tests, useless for distillation).', level=30)
-        self.teachers.requires_grad_(False)
-        self.teachers.eval()
-
-        self._register_state_dict_hook(_drop_teacher_from_state_dict)
-        self._register_load_state_dict_pre_hook(self._keep_teacher_on_load)
+            freeze(load_weights_or_warn(self.teachers[name], ckpt, what))
         self._predict_with: Optional[str] = None  # a teacher's name, or None: the student
 
     @property
@@ -170,19 +151,6 @@ class Distiller(BaseModel):
         return next(iter(self.teachers.values()))
 
     # ----------------------------------------------------------------------------- building
-    @classmethod
-    def _config_keys(cls) -> List[str]:
-        """Every constructor argument of this distiller and its bases (subclasses pass the rest
-        of their keyword arguments up to this class)."""
-        keys: List[str] = []
-        for klass in cls.__mro__:
-            if '__init__' in vars(klass) and issubclass(klass, Distiller):
-                for name, param in inspect.signature(klass.__init__).parameters.items():
-                    if name != 'self' and param.kind is param.POSITIONAL_OR_KEYWORD and \
-                            name not in keys:
-                        keys.append(name)
-        return keys
-
     def _model_for_role(self, role: str) -> nn.Module:
         """The network each tap role reads from ('teacher': the only teacher; subclasses map
         extra roles, e.g. SDKD's proxy)."""
@@ -267,22 +235,10 @@ class Distiller(BaseModel):
                     'train the teacher on the same dataset).')
 
     # -------------------------------------------------------------------- teacher handling
-    def train(self, mode: bool = True) -> 'Distiller':
-        """Train mode for everything but the teachers, whose BN and dropout stay in eval mode."""
-        super().train(mode)
-        self.teachers.eval()
-        return self
-
     def init_weights(self) -> None:
         """Initialise the student only: the teacher's weights come from its checkpoint."""
         if hasattr(self.student, 'init_weights'):
             self.student.init_weights()
-
-    def _keep_teacher_on_load(self, state_dict: Dict[str, Tensor], prefix: str, *args) -> None:
-        # Checkpoints carry no teacher; fill its keys with the loaded teacher's own weights so
-        # that strict loading and resuming neither fail nor list hundreds of missing keys.
-        for key, value in self.teachers.state_dict().items():
-            state_dict.setdefault(f'{prefix}teachers.{key}', value)
 
     # ------------------------------------------------------------------------ forward modes
     def teacher_forward(self, inputs: Tensor) -> None:
@@ -380,42 +336,12 @@ class Distiller(BaseModel):
         finally:
             self._predict_with = None
 
-    def parse_losses(self, losses: Dict[str, Tensor]) -> Tuple[Tensor, Dict[str, Tensor]]:
-        """MMEngine's loss parsing, plus a stop on NaN/inf before the optimizer step."""
-        loss, log_vars = super().parse_losses(losses)
-        stop_if_not_finite(loss, log_vars)
-        return loss, log_vars
-
-
-def stop_if_not_finite(loss: Tensor, log_vars: Mapping[str, Tensor]) -> None:
-    """Raise :class:`NonFiniteLossError` naming the iteration, the bad terms and the last
-    checkpoint when the total loss is NaN or infinite (called before the optimizer step)."""
-    if torch.isfinite(loss):
-        return
-    bad = [k for k, v in log_vars.items() if k != 'loss' and not math.isfinite(float(v))]
-    hub = MessageHub.get_current_instance()
-    last = hub.get_info('last_ckpt')
-    raise NonFiniteLossError(
-        f'non-finite loss at iteration {hub.get_info("iter", -1) + 1}: '
-        f'{", ".join(f"{k}={float(log_vars[k])}" for k in bad) or "total"}. '
-        'Training stopped before the optimizer step. '
-        f'Last good checkpoint: {last or "none saved yet"}'
-        f'{f" (continue with --resume {last})" if last else ""}. '
-        'Fix: lower the learning rate or that loss weight, or set '
-        'optim_wrapper.clip_grad=dict(max_norm=...).')
-
 
 def weighted_losses(losses: Dict[str, Tensor], prefix: str,
                     weight: float) -> Dict[str, Tensor]:
     """A model's loss dict under ``prefix.``, its ``loss`` terms scaled by ``weight``
     (accuracies and other logged values unchanged)."""
     return {f'{prefix}.{k}': (v * weight if 'loss' in k else v) for k, v in losses.items()}
-
-
-def _drop_teacher_from_state_dict(module: nn.Module, state_dict: Dict[str, Tensor], prefix: str,
-                                  local_metadata: Any) -> None:
-    for key in [k for k in state_dict if k.startswith(prefix + 'teachers.')]:
-        del state_dict[key]
 
 
 def _teacher_specs(teacher: Optional[Mapping[str, Any]], teacher_ckpt: Optional[str],
