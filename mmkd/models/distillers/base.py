@@ -78,6 +78,7 @@ class Distiller(BaseModel):
             tensor before the loss (e.g. SFKD's top-K mask). With several teachers,
             ``teacher_combine='mean'`` averages the transformed teacher tensors into one target,
             ``'mean_loss'`` averages the loss against each. Logged as ``distill.loss_<name>``.
+            Each loss becomes one :class:`DistillTerm` in ``self.terms``.
         student_loss_weight: factor on the student's own task losses (0 disables them).
         data_preprocessor: settings merged into the student's data preprocessor, which the
             distiller uses for both models (the teacher sees the student's batch), so student and
