@@ -38,7 +38,7 @@ def test_config_builds_its_model(path):
         model = MODELS.build(cfg.model)
     assert isinstance(model, BaseModel)
     if isinstance(model, Distiller):
-        assert model.loss_specs, 'a distillation config without distillation losses'
+        assert model.terms, 'a distillation config without distillation losses'
         assert all(not p.requires_grad for p in model.teachers.parameters())
 
 

@@ -22,14 +22,18 @@ from torch import nn
 
 from mmkd.engine.checkpoint import (KeyMismatch, checkpoint_mismatch_error, compare_state_dicts,
                                     load_checkpoint_file)
+from mmkd.models.distillers.term import legacy_term_keys
 from mmkd.utils import ConfigError
 
 
 def runner_state_dict(checkpoint: object) -> 'OrderedDict[str, object]':
-    """The weights as MMEngine's ``Runner.load_checkpoint`` maps them: ``state_dict`` (or the
-    whole file) with a leading ``module.`` removed, and nothing else renamed."""
+    """The weights as the model will load them: ``state_dict`` (or the whole file) with a
+    leading ``module.`` removed (as MMEngine's ``Runner.load_checkpoint`` does) and a distiller's
+    keys from before DistillTerm renamed (as the Distiller's load pre-hook does)."""
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else {}
-    return OrderedDict((re.sub(r'^module\.', '', k), v) for k, v in state.items())
+    state = OrderedDict((re.sub(r'^module\.', '', k), v) for k, v in state.items())
+    renamed = legacy_term_keys(state)
+    return OrderedDict((renamed.get(k, k), v) for k, v in state.items())
 
 
 def check_runner_checkpoint(runner: Runner, testing: bool = False,

@@ -96,7 +96,7 @@ def test_checkpoint_holds_no_teacher_and_loads_back_strictly(mmpretrain_scope):
     state = model.state_dict()
     assert not any(k.startswith('teacher.') for k in state)
     assert any(k.startswith('student.') for k in state)
-    assert any(k.startswith('connectors.fit.') for k in state)
+    assert any(k.startswith('terms.fit.connector.') for k in state)
     other = cls_distiller(losses=model_losses(model))
     other.load_state_dict(state, strict=True)
     for key, value in state.items():
@@ -155,7 +155,7 @@ def test_at_compares_maps_across_channel_counts_without_a_connector(mmpretrain_s
     # 64 student vs 128 teacher channels at the same 8x8 positions: AT's maps are channel-free.
     model = cls_distiller(losses=dict(at=dict(type='mmkd.ATLoss', weight=10.0, student='feat',
                                               teacher='feat')))
-    assert 'at' not in model.connectors
+    assert model.terms['at'].connector is None
     logs = train_steps(model, [cls_batch()])
     assert torch.isfinite(logs[0]['distill.loss_at']) and logs[0]['distill.loss_at'] > 0
     spatial = cls_distiller(
@@ -223,10 +223,10 @@ def test_teacher_transform_changes_only_the_target(mmpretrain_scope):
     data = plain.data_preprocessor(cls_batch())
     with torch.no_grad():
         a = plain.loss(data['inputs'], data['data_samples'])['distill.loss_l1']
-        with plain.taps['student'].recording(), plain.taps['teacher'].recording():
+        with plain.taps['student'].recording(), plain.teacher_taps['teacher'].recording():
             plain.student(data['inputs'], mode='tensor')
             plain.teacher(data['inputs'], mode='tensor')
-            s, t = plain.taps['student']['logits'], plain.taps['teacher']['logits']
+            s, t = plain.taps['student']['logits'], plain.teacher_taps['teacher']['logits']
         b = negated.loss(data['inputs'], data['data_samples'])['distill.loss_l1']
     assert torch.allclose(a, (s - t).abs().mean())
     assert torch.allclose(b, (s + t).abs().mean())

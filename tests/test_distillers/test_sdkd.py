@@ -246,7 +246,7 @@ def test_depth_uses_the_head_loss_and_depth_response_loss(mmseg_scope):
         type='mmkd.SDKD', student=depth_model(8), teacher=depth_model(16),
         taps=dict(logits='decode_head.depth_act'), fusion='backbone.layer2', k=1.0,
         response_loss=dict(type='mmkd.DepthResponseLoss', mode='l1')))
-    assert all(type(model.distill_losses[n]).__name__ == 'DepthResponseLoss'
+    assert all(type(model.terms[n].loss).__name__ == 'DepthResponseLoss'
                for n in ('kd', 'kd_proxy', 'proxy_kd_teacher', 'proxy_kd_student'))
     losses = losses_of(model, depth_batch())
     assert {'student.decode.loss_silog', 'proxy.decode.loss_silog', 'distill.loss_kd',
@@ -276,7 +276,7 @@ def test_config_mistakes_are_explained():
 
 def test_weights_lambda_and_tau_reach_the_losses():
     model = cls_sdkd(weights=dict(kd=3.0, proxy_feat_student=0.5), lambda_=0.25, tau=3.0)
-    losses = model.distill_losses
+    losses = {name: term.loss for name, term in model.terms.items()}
     assert losses['kd'].weight == 3.0 and losses['kd'].tau == 3.0
     assert losses['proxy_kd_student'].weight == 0.25
     assert losses['proxy_feat_student'].weight == 0.5 and losses['feat_proxy'].weight == 1.0
@@ -309,11 +309,12 @@ def test_sfkd_mask_reaches_only_the_terms_that_read_the_teacher():
     from mmkd.models.losses import KLDivergence
     from mmkd.models.target_transforms import TopKMask
     model = cls_sdkd(teacher_transform=dict(type='mmkd.TopKMask', ratio=0.5))
-    assert set(model.teacher_transforms) == {'kd', 'proxy_kd_teacher'}
+    masked = {name for name, term in model.terms.items() if term.teacher_transform is not None}
+    assert masked == {'kd', 'proxy_kd_teacher'}
     g = torch.Generator().manual_seed(0)
     student, teacher = torch.randn(4, 10, generator=g), torch.randn(4, 10, generator=g)
     for name in ('kd', 'proxy_kd_teacher'):
         expected = KLDivergence(tau=2.0)(student, TopKMask(0.5)(teacher))
-        assert torch.allclose(model.apply_loss(name, student, teacher), expected)
+        assert torch.allclose(model.terms[name](student, [teacher]), expected)
     losses = losses_of(model, cls_batch())
     assert all(torch.isfinite(v) for v in losses.values())

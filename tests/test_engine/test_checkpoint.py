@@ -55,7 +55,7 @@ def test_getattr_is_only_allowed_for_history_buffer_statistics():
 def test_distiller_checkpoint_reads_as_a_student_checkpoint(tmp_path):
     model = nn.Linear(2, 3)
     state = {f'student.{k}': v for k, v in model.state_dict().items()}
-    state['connectors.fit.proj.weight'] = torch.zeros(1)
+    state['terms.fit.connector.proj.weight'] = torch.zeros(1)
     torch.save({'state_dict': state, 'meta': {}}, tmp_path / 'kd.pth')
     other = nn.Linear(2, 3)
     load_model_weights(other, str(tmp_path / 'kd.pth'), 'teacher')

@@ -4,16 +4,17 @@ One training step, as data::
 
     inputs -> student.loss() with the student taps recording      (the student's own task loss)
            -> teacher forward in tensor mode, no_grad, eval mode    (stops once its taps fired)
-           -> each loss reads its student and teacher taps by name  (connector on the student)
+           -> each term (one per configured loss, ``Distiller.terms``) reads its student tap
+              and every teacher's tap: teacher transform, combine, connector, loss
            -> {'student.<task losses>', 'distill.loss_<name>'}     -> optimizer
 
 The teacher never sees labels and never runs its loss path. Validation and testing run the
 student only, so the upstream metrics (mIoU, accuracy, depth) describe the student.
-Checkpoints hold the student and the trainable distillation modules (connectors, losses), never
-the frozen teacher.
+Checkpoints hold the student and the trainable distillation modules (the terms' connectors and
+losses, ``terms.<name>.connector.*``), never the frozen teacher. Checkpoints written before the
+terms (``connectors.<name>.*``) load through a renaming pre-hook.
 """
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import torch
@@ -21,21 +22,14 @@ from mmengine.model import BaseModel
 from torch import Tensor, nn
 
 from mmkd.models.build import build_model, resolve_model_cfg
-from mmkd.models.frozen import (FrozenModelsMixin, freeze, load_weights_or_warn,
+from mmkd.models.frozen import (FrozenModelsMixin, build_loss, freeze, load_weights_or_warn,
                                 merge_data_preprocessor)
-from mmkd.models.losses.utils import labels_from_data_samples
 from mmkd.registry import MODELS
 from mmkd.taps import FeatureTaps
-from mmkd.utils.errors import ConfigError, check_known_kwargs, did_you_mean
+from mmkd.utils.errors import ConfigError, did_you_mean
+from .term import DistillTerm, legacy_term_keys
 
 TapConfig = Union[str, Mapping[str, str]]
-
-
-@dataclass
-class LossSpec:
-    """One distillation loss: which taps it reads and what it applies to them."""
-    name: str
-    taps: Dict[str, str]  # role ('student', 'teacher', ...) -> tap name
 
 
 def _num_classes(model: nn.Module) -> Optional[int]:
@@ -77,6 +71,7 @@ class Distiller(FrozenModelsMixin, BaseModel):
             tensor before the loss (e.g. SFKD's top-K mask). With several teachers,
             ``teacher_combine='mean'`` averages the transformed teacher tensors into one target,
             ``'mean_loss'`` averages the loss against each. Logged as ``distill.loss_<name>``.
+            Each loss becomes one :class:`DistillTerm` in ``self.terms``.
         student_loss_weight: factor on the student's own task losses (0 disables them).
         data_preprocessor: settings merged into the student's data preprocessor, which the
             distiller uses for both models (the teacher sees the student's batch), so student and
@@ -124,15 +119,10 @@ class Distiller(FrozenModelsMixin, BaseModel):
         self.teacher_taps = {name: FeatureTaps(model, self._teacher_tap_paths(name),
                                                'teacher' if len(self.teachers) == 1 else name)
                              for name, model in self.teachers.items()}
-        if len(self.teachers) == 1:
-            self.taps['teacher'] = next(iter(self.teacher_taps.values()))
-        self.loss_specs: List[LossSpec] = []
-        self.distill_losses = nn.ModuleDict()
-        self.connectors = nn.ModuleDict()
-        self.teacher_transforms = nn.ModuleDict()
-        self.teacher_combine: Dict[str, str] = {}
+        self.terms = nn.ModuleDict()  # loss name -> DistillTerm
         for name, cfg in (losses or {}).items():
             self._add_loss(name, dict(cfg))
+        self._register_load_state_dict_pre_hook(_rename_legacy_term_keys)
         self.student_loss_weight = student_loss_weight
 
         # Checked after the taps and losses, so every config mistake is reported first.
@@ -157,9 +147,9 @@ class Distiller(FrozenModelsMixin, BaseModel):
         return self.student if role == 'student' else {'teacher': self.teacher}[role]
 
     def _split_taps(self, taps: Mapping[str, TapConfig]) -> Dict[str, Dict[str, str]]:
-        """Tap paths per role: 'student', 'teacher' (every teacher) and, with several teachers,
-        a teacher's name (its own path)."""
-        roles = ['student', 'teacher'] + (list(self.teachers) if len(self.teachers) > 1 else [])
+        """Tap paths per role: 'student', 'teacher' (every teacher) and a teacher's name (its
+        own path, overriding 'teacher')."""
+        roles = list(dict.fromkeys(['student', 'teacher', *self.teachers]))
         per_role: Dict[str, Dict[str, str]] = {role: {} for role in roles}
         for name, where in taps.items():
             if isinstance(where, str):
@@ -176,12 +166,19 @@ class Distiller(FrozenModelsMixin, BaseModel):
     def _teacher_tap_paths(self, name: str) -> Dict[str, str]:
         return {**self.tap_paths['teacher'], **self.tap_paths.get(name, {})}
 
-    def _add_loss(self, name: str, cfg: Dict[str, Any]) -> None:
+    def _add_loss(self, name: str, cfg: Dict[str, Any], trained: str = 'student',
+                  target: str = 'teacher', key: Optional[str] = None,
+                  scale: Optional[str] = None) -> None:
+        """Build the term of one loss config: the ``trained`` and ``target`` roles name its
+        taps (``student='logits', teacher='logits'``); see :class:`DistillTerm` for the rest."""
         where = f'losses.{name}'
         tap_names = {role: cfg.pop(role) for role in self.tap_roles if role in cfg}
         if not tap_names:
             raise ConfigError(f"{where}: name the taps it reads, e.g. student='logits', "
                               "teacher='logits'.")
+        if set(tap_names) != {trained, target}:
+            raise ConfigError(f'{where}: give the taps of {trained}= and {target}= (the tensor '
+                              f'it trains and its target), got {sorted(tap_names)}.')
         for role, tap in tap_names.items():
             # every teacher must have a teacher tap; a role without taps of its own (SDKD's
             # proxy while building) reads the student's paths
@@ -197,31 +194,15 @@ class Distiller(FrozenModelsMixin, BaseModel):
         connector = cfg.pop('connector', None)
         teacher_transform = cfg.pop('teacher_transform', None)
         combine = cfg.pop('teacher_combine', 'mean')
-        if combine not in ('mean', 'mean_loss'):
-            raise ConfigError(f"{where}: teacher_combine must be 'mean' or 'mean_loss', got "
-                              f'{combine!r}.')
-        self.teacher_combine[name] = combine
-        if 'type' not in cfg:
-            raise ConfigError(f"{where}: missing `type`, e.g. type='mmkd.KLDivergence'.")
-        loss_cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
-        if loss_cls is None:
-            losses = [k for k in MODELS.module_dict]
-            raise ConfigError(f'{where}: unknown type {cfg["type"]!r}.'
-                              f'{did_you_mean(str(cfg["type"]).split(".")[-1], losses)}')
-        params = {k: v for k, v in cfg.items() if k != 'type'}
-        check_known_kwargs(loss_cls, params, where)
-        self.distill_losses[name] = loss_cls(**params)
+        loss = build_loss(cfg, where)
         if connector is not None:
-            self.connectors[name] = MODELS.build(connector)
+            connector = MODELS.build(connector)
         if teacher_transform is not None:
-            self.teacher_transforms[name] = MODELS.build(teacher_transform)
-            check = getattr(self.distill_losses[name], 'check_teacher_transform', None)
-            if check is not None:
-                try:
-                    check(self.teacher_transforms[name])
-                except ValueError as err:
-                    raise ConfigError(f'{where}: {err}') from None
-        self.loss_specs.append(LossSpec(name, tap_names))
+            teacher_transform = MODELS.build(teacher_transform)
+        self.terms[name] = DistillTerm(
+            name, loss, trained=(trained, tap_names[trained]), target=(target, tap_names[target]),
+            connector=connector, teacher_transform=teacher_transform, combine=combine, key=key,
+            scale=scale)
 
     def _check_label_spaces(self) -> None:
         s = _num_classes(self.student)
@@ -274,47 +255,22 @@ class Distiller(FrozenModelsMixin, BaseModel):
         proxy teacher); their logged values. None in plain distillation."""
         return {}
 
-    def read_tap(self, role: str, tap: str) -> Tensor:
-        return self.taps[role][tap]
+    def read_taps(self, role: str, tap: str) -> List[Tensor]:
+        """A tap's recorded tensors, one per model playing ``role``: every teacher for
+        'teacher', the one model otherwise (the student, SDKD's proxy)."""
+        owners = self.teacher_taps.values() if role == 'teacher' else [self.taps[role]]
+        return [taps[tap] for taps in owners]
 
     def distill_terms(self, data_samples: Optional[List[Any]] = None) -> Dict[str, Tensor]:
-        """Every configured distillation loss, read from the recorded taps."""
-        terms = {}
-        for spec in self.loss_specs:
-            student = self.read_tap('student', spec.taps['student'])
-            teachers = [taps[spec.taps['teacher']].detach() for taps in self.teacher_taps.values()]
-            if len(teachers) == 1:
-                loss = self.apply_loss(spec.name, student, teachers[0], data_samples)
-            elif self.teacher_combine[spec.name] == 'mean_loss':
-                loss = sum(self.apply_loss(spec.name, student, t, data_samples)
-                           for t in teachers) / len(teachers)
-            else:  # per-teacher transform (e.g. mask), then the mean as one target
-                transform = self.teacher_transforms[spec.name] \
-                    if spec.name in self.teacher_transforms else (lambda t: t)
-                target = torch.stack([transform(t) for t in teachers]).mean(dim=0)
-                loss = self.apply_loss(spec.name, student, target, data_samples, transform=False)
-            terms[f'distill.loss_{spec.name}'] = loss
-        return terms
-
-    def apply_loss(self, name: str, student: Tensor, target: Tensor,
-                   data_samples: Optional[List[Any]] = None, transform: bool = True) -> Tensor:
-        """Transform the target (e.g. a salient-value mask), project the student tap with the
-        loss's connector, check shapes, apply the loss."""
-        if transform and name in self.teacher_transforms:
-            target = self.teacher_transforms[name](target)
-        if name in self.connectors:
-            student = self.connectors[name](student, target)
-        loss = self.distill_losses[name]
-        channel_free = not getattr(loss, 'compares_channels', True)
-        if not _shapes_fit(student, target, channel_free):
-            raise ConfigError(_shape_mismatch_message(name, student, target, channel_free))
-        if getattr(loss, 'needs_labels', False):  # e.g. DKD: the ground-truth class
-            if data_samples is None:
-                raise ConfigError(f'losses.{name}: {type(loss).__name__} needs the labels, '
-                                  'which this distiller step does not provide.')
-            labels = labels_from_data_samples(data_samples).to(student.device)
-            return loss(student, target, labels=labels)
-        return loss(student, target)
+        """Every distillation term on the recorded taps, under its logged key (scaled by the
+        attribute the term names, e.g. SDKD's k)."""
+        logged = {}
+        for term in self.terms.values():
+            [trained] = self.read_taps(*term.trained)
+            targets = [t.detach() for t in self.read_taps(*term.target)]
+            loss = term(trained, targets, data_samples)
+            logged[term.key] = loss if term.scale is None else loss * getattr(self, term.scale)
+        return logged
 
     def predict(self, inputs: Tensor, data_samples: Optional[List[Any]] = None) -> List[Any]:
         model = self.student if self._predict_with is None else self.teachers[self._predict_with]
@@ -369,23 +325,7 @@ def _teacher_specs(teacher: Optional[Mapping[str, Any]], teacher_ckpt: Optional[
     return specs
 
 
-def _shapes_fit(student: Tensor, teacher: Tensor, channel_free: bool) -> bool:
-    """Equal shapes; a loss that compares channel-free maps (AT: ``compares_channels = False``)
-    needs only the batch and spatial sizes to agree."""
-    if not channel_free:
-        return student.shape == teacher.shape
-    return (student.dim() == teacher.dim() >= 3 and student.shape[0] == teacher.shape[0]
-            and student.shape[2:] == teacher.shape[2:])
-
-
-def _shape_mismatch_message(name: str, student: Tensor, teacher: Tensor,
-                            channel_free: bool = False) -> str:
-    s, t = tuple(student.shape), tuple(teacher.shape)
-    what = 'batch or spatial size of ' if channel_free else ''
-    msg = f'losses.{name}: the {what}student tensor {s} does not match the teacher tensor {t}. '
-    if not channel_free and len(s) == len(t) and len(s) >= 2 and s[1] != t[1]:
-        return msg + (f"Add connector=dict(type='mmkd.ConvConnector', in_channels={s[1]}, "
-                      f'out_channels={t[1]}) to this loss.')
-    if len(s) == len(t) and len(s) > 2:
-        return msg + "Add connector=dict(type='mmkd.ResizeConnector') to this loss."
-    return msg + 'Tap tensors of the same kind in both models.'
+def _rename_legacy_term_keys(state_dict: Dict[str, Tensor], prefix: str, *args: Any) -> None:
+    """Load checkpoints written before :class:`DistillTerm` (``connectors.<name>.*`` etc.)."""
+    for old, new in legacy_term_keys(state_dict, prefix).items():
+        state_dict[new] = state_dict.pop(old)

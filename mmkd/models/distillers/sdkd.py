@@ -41,8 +41,9 @@ from mmkd.taps import FeatureTaps
 from mmkd.utils.errors import ConfigError
 from .base import Distiller, weighted_losses
 
-# loss name: (logged key, trained role, target role, tap). The two `distill.*_proxy` terms are
-# multiplied by k; `proxy_kd_student` is weighted by lambda_, the others by `weights`.
+# loss name: (logged key, trained role, target role, tap); each becomes a DistillTerm. The PHASED
+# terms are scaled by the buffer k; `proxy_kd_student` is weighted by lambda_, the others by
+# `weights`.
 TERMS = {
     'kd': ('distill.loss_kd', 'student', 'teacher', 'logits'),
     'kd_proxy': ('distill.loss_kd_proxy', 'student', 'proxy', 'logits'),
@@ -140,7 +141,7 @@ class SDKD(Distiller):
         self.tau = float(tau)
         response = dict(response_loss or dict(type='mmkd.KLDivergence'))
         feature = dict(feature_loss or dict(type='mmkd.L1Feature'))
-        for name, (_, trained, target, tap) in TERMS.items():
+        for name, (key, trained, target, tap) in TERMS.items():
             cfg = dict(feature if tap == 'fusion' else response)
             loss_cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
             if loss_cls is None:
@@ -148,10 +149,13 @@ class SDKD(Distiller):
             if tap == 'logits' and _accepts(loss_cls, 'tau'):
                 cfg.setdefault('tau', self.tau)
             weight = self.lambda_ if name == 'proxy_kd_student' else self.weights[name]
-            cfg['weight'] = float(cfg.get('weight', 1.0)) * weight
+            # the old name `weight` stays as given (the loss logs its deprecation line)
+            key = 'weight' if 'weight' in cfg else 'loss_weight'
+            cfg[key] = float(cfg.get(key, 1.0)) * weight
             if target == 'teacher' and teacher_transform is not None:
                 cfg['teacher_transform'] = copy.deepcopy(dict(teacher_transform))
-            self._add_loss(name, dict(cfg, **{trained: tap, target: tap}))
+            self._add_loss(name, dict(cfg, **{trained: tap, target: tap}), trained=trained,
+                           target=target, key=key, scale='k' if name in PHASED else None)
 
         ffb_cfg = dict(ffb or {})
         if 'student_channels' not in ffb_cfg or 'teacher_channels' not in ffb_cfg:
@@ -204,7 +208,7 @@ class SDKD(Distiller):
         the fusion output replaced by the FFB's. Records the ``proxy`` taps (its ``fusion`` tap
         is f_p) and returns the student's task losses computed on the proxy's output. The
         teacher's taps must have been recorded."""
-        teacher_feat = self.read_tap('teacher', 'fusion').detach()
+        teacher_feat = self.read_taps('teacher', 'fusion')[0].detach()  # SDKD has one teacher
         spec = self.taps['proxy'].specs['fusion']
 
         def fuse(module: nn.Module, args: Any, output: Any) -> Any:
@@ -224,15 +228,3 @@ class SDKD(Distiller):
                                        dict(mode='loss'))
         finally:
             handle.remove()
-
-    def distill_terms(self, data_samples: Optional[List[Any]] = None) -> Dict[str, Tensor]:
-        """The four distillation terms of SDKD (k applied) plus any extra ``losses``."""
-        terms = {}
-        for spec in self.loss_specs:
-            key, trained, target, _ = TERMS.get(
-                spec.name, (f'distill.loss_{spec.name}', 'student', 'teacher', None))
-            value = self.apply_loss(spec.name, self.read_tap(trained, spec.taps[trained]),
-                                    self.read_tap(target, spec.taps[target]).detach(),
-                                    data_samples)
-            terms[key] = value * self.k if spec.name in PHASED else value
-        return terms
