@@ -4,7 +4,7 @@ plain models and for the students and teachers of distillers alike.
 * segmentation: mmseg's ``SegVisualizationHook`` (ground truth | prediction overlays, every
   image) and, for ``--out``, ``IoUMetric(output_dir=, keep_results=True)``: the predicted label
   maps as PNGs, as mmseg's own ``--out`` writes them;
-* depth: :class:`DepthVisualizationHook` (input | ground truth | prediction on one colour scale,
+* depth: :class:`mmkd.engine.hooks.DepthVisualizationHook` (input | ground truth | prediction on one colour scale,
   with a colour bar: mmseg draws depth without a scale) and ``DepthMetric(output_dir=)``;
 * classification: mmpretrain's ``VisualizationHook`` (the image with its class and score) and,
   for ``--out``, :class:`mmkd.evaluation.JSONPredictions` (mmpretrain's ``DumpResults`` writes a pickle, which
@@ -64,3 +64,6 @@ def configure_test_outputs(cfg: Config, show_dir: Optional[str], out: Optional[s
             cfg.test_evaluator['output_dir'] = out
             if task == 'seg':
                 cfg.test_evaluator['keep_results'] = True
+
+
+__all__ = ['configure_test_outputs', 'task_of']

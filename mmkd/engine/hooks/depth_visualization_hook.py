@@ -53,5 +53,3 @@ class DepthVisualizationHook(Hook):
             fig.savefig(osp.join(self.out_dir, f'{name}.png'), dpi=80, bbox_inches='tight')
             plt.close(fig)
 
-
-__all__ = ['DepthVisualizationHook', 'configure_test_outputs', 'task_of']
