@@ -28,8 +28,8 @@ from typing import List, Optional
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmkd.datasets.embedded import (DEMO_EXTRA_FRAMES, generate_cityscapes,  # noqa: E402
-                                    generate_digits_cifar10)
+from mmkd.demo_data import (DEMO_EXTRA_FRAMES, generate_cityscapes,  # noqa: E402
+                            generate_digits_cifar10)
 
 
 
