@@ -131,7 +131,8 @@ class RunProgress:
 
     def summary(self) -> str:
         return (f'{self.name}: {self.fraction * 100:3.0f} % ({self.position})'
-                + (f' eta {self.eta}' if self.eta else '') + (f' loss {self.loss}' if self.loss else ''))
+                + (f' eta {self.eta}' if self.eta else '')
+                + (f' loss {self.loss}' if self.loss else ''))
 
 
 def _max_epochs(cmd: List[str]) -> Optional[int]:
