@@ -10,10 +10,8 @@ import pytest
 
 from mmkd.apis.preflight import check_work_dir, disk_full_message
 from mmkd.utils import ConfigError
-from tests.test_reliability.conftest import (CFG, assert_one_line_error, data_options,
+from tests.test_reliability.conftest import (SEG_TEACHER, assert_one_line_error, data_options,
                                              iter_options, run_tool, save_untrained, train)
-
-SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
 
 
 @pytest.mark.parametrize('tool', ['train', 'test'])
