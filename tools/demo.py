@@ -25,11 +25,14 @@ import warnings
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+from prettytable import PrettyTable, TableStyle
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmkd.datasets.embedded import (DEMO_EXTRA_FRAMES, generate_cityscapes,  # noqa: E402
-                                    generate_digits_cifar10)
+from mmkd.apis.preflight import last_saved_checkpoint  # noqa: E402
+from mmkd.demo_data import (DEMO_EXTRA_FRAMES, generate_cityscapes,  # noqa: E402
+                            generate_digits_cifar10)
 
 
 
@@ -128,7 +131,8 @@ class RunProgress:
 
     def summary(self) -> str:
         return (f'{self.name}: {self.fraction * 100:3.0f} % ({self.position})'
-                + (f' eta {self.eta}' if self.eta else '') + (f' loss {self.loss}' if self.loss else ''))
+                + (f' eta {self.eta}' if self.eta else '')
+                + (f' loss {self.loss}' if self.loss else ''))
 
 
 def _max_epochs(cmd: List[str]) -> Optional[int]:
@@ -214,14 +218,6 @@ def data_root_opts(config: str, root: str) -> List[str]:
     return opts
 
 
-def last_checkpoint(work_dir: str) -> Optional[str]:
-    marker = osp.join(work_dir, 'last_checkpoint')
-    if not osp.exists(marker):
-        return None
-    path = open(marker).read().strip()
-    return path if osp.exists(path) else None
-
-
 def num_params(config: str, distills: bool) -> float:
     """Student parameters in millions (what is deployed)."""
     warnings.filterwarnings('ignore')  # upstream deprecation chatter while building models
@@ -297,7 +293,7 @@ def run_task(task: Task, args: argparse.Namespace, py: str) -> tuple:
             if distills:
                 opts[r.name].append(f'model.teacher_ckpt={checkpoints[teacher.name]}')
             print(f'\n== {task.dataset}: {r.label}', flush=True)
-            checkpoints[r.name] = None if args.fresh else last_checkpoint(work_dirs[r.name])
+            checkpoints[r.name] = None if args.fresh else last_saved_checkpoint(work_dirs[r.name])
             if checkpoints[r.name]:
                 print(f'  reusing {checkpoints[r.name]} (use --fresh to retrain)')
             else:
@@ -306,7 +302,7 @@ def run_task(task: Task, args: argparse.Namespace, py: str) -> tuple:
             run_parallel([[py, 'tools/train.py', r.config, '--work-dir', work_dirs[r.name],
                            '--cfg-options', *opts[r.name]] for r in todo])
             for r in todo:
-                checkpoints[r.name] = last_checkpoint(work_dirs[r.name])
+                checkpoints[r.name] = last_saved_checkpoint(work_dirs[r.name])
     rows = []
     for r in task.runs:
         work_dir, ckpt = work_dirs[r.name], checkpoints[r.name]
@@ -327,11 +323,13 @@ def print_table(task: Task, rows: list) -> None:
     baseline = rows[1][2][metric]
     print(f'\n{task.title}')
     columns = [metric] + ([extra] if extra else [])
-    print(f'| {"model":44} | params | ' + ' | '.join(f'{c:>13}' for c in columns) + ' | vs alone |')
-    print(f'|{"-" * 46}|--------|' + '|'.join('-' * 15 for _ in columns) + '|----------|')
+    table = PrettyTable(['model', 'params', *columns, 'vs alone'], align='r')
+    table.align['model'] = 'l'
+    table.set_style(TableStyle.MARKDOWN)
     for label, params, metrics, _, _ in rows:
-        values = ' | '.join(f'{metrics[c]:13.2f}' for c in columns)
-        print(f'| {label:44} | {params:5.2f}M | {values} | {metrics[metric] - baseline:+8.2f} |')
+        table.add_row([label, f'{params:.2f}M', *(f'{metrics[c]:.2f}' for c in columns),
+                       f'{metrics[metric] - baseline:+.2f}'])
+    print(table)
     print('checkpoints:')
     for label, _, _, ckpt, exported in rows:
         print(f'  {label}: {ckpt}')

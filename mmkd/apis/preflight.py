@@ -18,6 +18,7 @@ from typing import Any, Iterator, Optional, Sequence, Tuple
 from mmengine.config import Config
 from mmengine.dataset import BaseDataset
 from mmengine.registry import DATASETS, DefaultScope
+from mmengine.runner import find_latest_checkpoint
 
 from mmkd.utils.config_check import ConfigChecker
 from mmkd.utils.errors import ConfigError
@@ -103,12 +104,23 @@ def disk_full_message(err: BaseException, path: Optional[str] = None) -> Optiona
 
 
 def _last_good_checkpoint(path: Optional[str]) -> Optional[str]:
-    record = osp.join(osp.dirname(path), 'last_checkpoint') if path else ''
-    if not record or not osp.isfile(record):
+    """The checkpoint saved last beside ``path``, unless it is the file that failed."""
+    last = last_saved_checkpoint(osp.dirname(path)) if path else None
+    return last if last != path else None
+
+
+def last_saved_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint MMEngine's ``last_checkpoint`` record in ``work_dir`` names (read by
+    MMEngine's ``find_latest_checkpoint``; a relative name is taken relative to ``work_dir``),
+    or None when there is no record or it names no existing file. The record's absence is
+    checked first because ``find_latest_checkpoint`` prints a line for it, which would break the
+    one-line messages."""
+    if not osp.isfile(osp.join(work_dir, 'last_checkpoint')):
         return None
-    with open(record) as f:
-        last = f.read().strip()
-    return last if last and last != path and osp.isfile(last) else None
+    last = find_latest_checkpoint(work_dir)
+    if last and not osp.isabs(last):
+        last = osp.join(work_dir, last)
+    return last if last and osp.isfile(last) else None
 
 
 # ------------------------------------------------------------------------------------- data

@@ -11,9 +11,10 @@ from mmpretrain.registry import DATASETS as PRETRAIN_DATASETS
 from mmseg.datasets import CityscapesDataset, NYUDataset
 
 from mmkd.datasets import (CIFAR10Embedded, CIFAR100Embedded, CIFAR100_DIGIT_CLASSES,
-                           CITYSCAPES_USED_CLASSES, DIGIT_CLASSES, NYU_SCENES, STAMP_FILE,
-                           generate_cityscapes, generate_digits_cifar10, generate_digits_cifar100,
-                           generate_nyu, read_stamp)
+                           DIGIT_CLASSES)
+from mmkd.demo_data import (CITYSCAPES_USED_CLASSES, NYU_SCENES, STAMP_FILE, generate_cityscapes,
+                            generate_digits_cifar10, generate_digits_cifar100, generate_nyu,
+                            read_stamp)
 
 SEG_TRAIN, SEG_VAL, NYU_TRAIN, NYU_TEST = 12, 3, 6, 2
 GENERATORS: Dict[str, Callable] = {
@@ -175,7 +176,6 @@ def test_train_label_jitter_moves_only_train_boundaries(tmp_path):
     import cv2
     import numpy as np
 
-    from mmkd.datasets.embedded import generate_cityscapes
     generate_cityscapes(str(tmp_path / 'clean'), num_train=4, num_val=2)
     generate_cityscapes(str(tmp_path / 'noisy'), num_train=4, num_val=2, train_label_jitter=3.0)
 
@@ -199,7 +199,6 @@ def test_unannotated_extra_frames_are_new_images_with_ignore_labels(tmp_path):
     import cv2
     import numpy as np
 
-    from mmkd.datasets.embedded import generate_cityscapes
     generate_cityscapes(str(tmp_path / 'plain'), num_train=3, num_val=2)
     report = generate_cityscapes(str(tmp_path / 'extra'), num_train=3, num_val=2, num_extra=3)
     assert report.counts == dict(train=3, val=2, train_extra=3)

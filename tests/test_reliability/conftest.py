@@ -10,6 +10,15 @@ from tests.test_tools.conftest import data_root, free_port, save_untrained  # no
 from tests.test_tools.test_tools import (CFG, ROOT, data_options, iter_options,  # noqa: F401
                                          run_tool, train)
 
+# The configs the reliability tests run (one place, so a renamed config is changed once).
+SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
+SEG_STUDENT = f'{CFG}/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py'
+SEG_KD = f'{CFG}/kd/seg_kd_demo.py'
+CLS_TEACHER = f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py'
+CLS_KD = f'{CFG}/kd/cls_kd_demo.py'
+DEPTH_KD = f'{CFG}/kd/depth_kd_demo.py'
+CIFAR_ZOO_KD = f'{CFG}/kd/cls_kd_resnet56_to_resnet20_1xb64-240e_cifar100.py'
+
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *fragments: str,
                           returncode: int = 1) -> str:

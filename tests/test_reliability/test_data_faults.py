@@ -10,10 +10,8 @@ import sys
 import cv2
 import pytest
 
-from tests.test_reliability.conftest import (CFG, assert_one_line_error, data_options,
+from tests.test_reliability.conftest import (SEG_TEACHER, assert_one_line_error, data_options,
                                              iter_options, run_tool, save_untrained, train)
-
-SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
 
 
 def copy_cityscapes(data_root: str, tmp_path) -> str:

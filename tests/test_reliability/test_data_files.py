@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from mmpretrain.datasets import CIFAR10, CIFAR100
 
-from mmkd.datasets import CIFAR10Embedded, CIFAR100Embedded, generate_digits_cifar10
+from mmkd.datasets import CIFAR10Embedded, CIFAR100Embedded
+from mmkd.demo_data import generate_digits_cifar10
 from mmkd.utils import ConfigError
-from tests.test_reliability.conftest import (CFG, assert_one_line_error, data_options,
+from tests.test_reliability.conftest import (CLS_TEACHER, assert_one_line_error, data_options,
                                              run_tool, save_untrained)
 
-CLS_TEACHER = f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py'
 EMBEDDED = (CIFAR10Embedded, CIFAR100Embedded)
 
 

@@ -17,15 +17,10 @@ from mmengine.registry import MODELS, DefaultScope
 from mmkd.apis.export import student_config
 from mmkd.engine.checkpoint import load_checkpoint_file
 from mmkd.utils import ConfigError
-from tests.test_reliability.conftest import (CFG, ROOT, assert_one_line_error, data_options,
+from tests.test_reliability.conftest import (CIFAR_ZOO_KD, CLS_KD, DEPTH_KD, ROOT, SEG_KD,
+                                             SEG_TEACHER, assert_one_line_error, data_options,
                                              free_port, iter_options, run_tool, save_untrained,
                                              train)
-
-SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
-SEG_KD = f'{CFG}/kd/seg_kd_demo.py'
-CLS_KD = f'{CFG}/kd/cls_kd_demo.py'
-DEPTH_KD = f'{CFG}/kd/depth_kd_demo.py'
-CIFAR_ZOO_KD = f'{CFG}/kd/cls_kd_resnet56_to_resnet20_1xb64-240e_cifar100.py'
 
 
 # ------------------------------------------------------------------ launchers: paths with spaces

@@ -8,12 +8,10 @@ import sys
 
 import pytest
 
-from mmkd.apis.preflight import check_work_dir, disk_full_message
+from mmkd.apis.preflight import check_work_dir, disk_full_message, last_saved_checkpoint
 from mmkd.utils import ConfigError
-from tests.test_reliability.conftest import (CFG, assert_one_line_error, data_options,
+from tests.test_reliability.conftest import (SEG_TEACHER, assert_one_line_error, data_options,
                                              iter_options, run_tool, save_untrained, train)
-
-SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
 
 
 @pytest.mark.parametrize('tool', ['train', 'test'])
@@ -74,3 +72,18 @@ def test_only_a_full_disk_gets_the_disk_message():
     assert disk_full_message(OSError(errno.EACCES, 'Permission denied')) is None
     assert disk_full_message(ValueError('x')) is None
     assert 'a.log' in disk_full_message(OSError(errno.ENOSPC, 'No space left', 'a.log'))
+
+
+def test_the_disk_message_names_the_last_good_checkpoint_only_if_it_exists(tmp_path, capsys):
+    failed = str(tmp_path / 'iter_3.pth')
+    full = OSError(errno.ENOSPC, 'No space left', failed)
+    # no last_checkpoint record: no checkpoint named, and no stray line from MMEngine's reader
+    assert 'last good checkpoint' not in disk_full_message(full)
+    assert last_saved_checkpoint(str(tmp_path)) is None and capsys.readouterr().out == ''
+    (tmp_path / 'last_checkpoint').write_text('iter_2.pth\n')  # relative to the work dir
+    assert last_saved_checkpoint(str(tmp_path)) is None  # names a file that is not there
+    (tmp_path / 'iter_2.pth').write_bytes(b'')
+    assert last_saved_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_2.pth')
+    assert f'The last good checkpoint is {tmp_path}/iter_2.pth' in disk_full_message(full)
+    (tmp_path / 'last_checkpoint').write_text(failed)  # the file that failed is not 'good'
+    assert 'last good checkpoint' not in disk_full_message(full)

@@ -20,14 +20,10 @@ from torch import nn
 
 from mmkd.apis.checkpoint_fit import check_load_from, optimizer_mismatch
 from mmkd.utils import ConfigError
-from tests.test_reliability.conftest import (CFG, assert_one_line_error, data_options,
-                                             iter_options, run_tool, same_bytes, save_untrained,
-                                             train)
+from tests.test_reliability.conftest import (CLS_TEACHER, SEG_KD, SEG_STUDENT, SEG_TEACHER,
+                                             assert_one_line_error, data_options, iter_options,
+                                             run_tool, same_bytes, save_untrained, train)
 
-SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
-SEG_STUDENT = f'{CFG}/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py'
-SEG_KD = f'{CFG}/kd/seg_kd_demo.py'
-CLS_TEACHER = f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py'
 WIDE_HEAD = 'model.student.decode_head.channels=24'  # the repository config has 16
 
 

@@ -3,7 +3,7 @@ import os.path as osp
 
 import pytest
 
-from mmkd.datasets.embedded import generate_cityscapes, generate_digits_cifar10, generate_nyu
+from mmkd.demo_data import generate_cityscapes, generate_digits_cifar10, generate_nyu
 
 
 @pytest.fixture(scope='session')

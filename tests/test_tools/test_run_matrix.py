@@ -12,6 +12,11 @@ import run_matrix  # noqa: E402
 SEG_SFKD = f'{CFG}/sfkd/seg_kd-sfkd_demo.py'
 
 
+def cells(line: str) -> str:
+    """A Markdown table row without the column padding prettytable adds: '| a | b |'."""
+    return '| ' + ' | '.join(c.strip() for c in line.strip().strip('|').split('|')) + ' |'
+
+
 def test_table_mean_and_sample_std():
     runs = [
         run_matrix.Run('configs/a/x_demo.py', 0, '', metrics={'mIoU': 70.0, 'aAcc': 0.5}),
@@ -19,14 +24,16 @@ def test_table_mean_and_sample_std():
         run_matrix.Run('configs/a/x_demo.py', 2, '', error='boom'),
         run_matrix.Run('configs/b/y_demo.py', 0, '', metrics={'mIoU': 60.0, 'aAcc': 0.25}),
     ]
-    table = run_matrix.markdown_table(runs).splitlines()
+    table = [cells(line) for line in run_matrix.markdown_table(runs).splitlines()]
     assert table[0] == '| config | seeds | mIoU | aAcc |'
+    assert set(table[1]) <= set('|:- ') and table[1].count('|') == 5  # a Markdown table
     # x: mIoU mean (70 + 72)/2 = 71, sample std sqrt(((70-71)² + (72-71)²) / (2-1)) = √2 ~= 1.41
     #    aAcc mean 0.6, std sqrt((0.01 + 0.01) / 1) = √0.02 ~= 0.1414 (4 decimals below 1)
     assert table[2] == '| x_demo | 2 (0,1), 1 failed | 71.00 ± 1.41 | 0.6000 ± 0.1414 |'
     # y: one seed, no std
     assert table[3] == '| y_demo | 1 (0) | 60.00 | 0.2500 |'
-    only = run_matrix.markdown_table(runs, metrics=['mIoU'], digits=1).splitlines()
+    only = [cells(line) for line in
+            run_matrix.markdown_table(runs, metrics=['mIoU'], digits=1).splitlines()]
     assert only[0] == '| config | seeds | mIoU |' and only[2].endswith('| 71.0 ± 1.4 |')
 
 
@@ -63,7 +70,7 @@ def test_sweep_gives_each_value_its_runs_and_row(capsys):
     runs = [run_matrix.Run('c/x_demo.py', 0, '', metrics={'m': 1.0}, variant='r=0.3'),
             run_matrix.Run('c/x_demo.py', 1, '', metrics={'m': 3.0}, variant='r=0.3'),
             run_matrix.Run('c/x_demo.py', 0, '', metrics={'m': 5.0}, variant='r=1.0')]
-    table = run_matrix.markdown_table(runs).splitlines()
+    table = [cells(line) for line in run_matrix.markdown_table(runs).splitlines()]
     assert table[2] == '| x_demo r=0.3 | 2 (0,1) | 2.00 ± 1.41 |'
     assert table[3] == '| x_demo r=1.0 | 1 (0) | 5.00 |'
 
@@ -87,8 +94,10 @@ def test_one_config_two_seeds(data_root, tmp_path):  # noqa: F811
         dumped = open(osp.join(r['work_dir'], 'seg_kd-sfkd_demo.py')).read()
         assert f'seed={r["seed"]}' in dumped.replace(' ', '')
     table = open(work / 'results.md').read()
-    assert '| config | seeds | mIoU | aAcc |' in table and '| seg_kd-sfkd_demo | 2 (0,1) |' in table
-    row = [line for line in table.splitlines() if line.startswith('| seg_kd-sfkd_demo')][0]
+    rows = [cells(line) for line in table.splitlines() if line.startswith('|')]
+    assert rows[0] == '| config | seeds | mIoU | aAcc |'
+    row = rows[2]
+    assert row.startswith('| seg_kd-sfkd_demo | 2 (0,1) |')
     assert row.count('±') == 2 and table in proc.stdout
     # a second call with --skip-done reuses the runs: same table, no training
     again = run_tool(args + ['--skip-done'])

@@ -16,6 +16,8 @@ import os.path as osp
 import sys
 from typing import List, Optional, Sequence
 
+from prettytable import PrettyTable, TableStyle
+
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from run_matrix import ROOT, _call, last_checkpoint  # noqa: E402
 
@@ -36,7 +38,16 @@ def tool(name: str, *args: str) -> List[str]:
     return [sys.executable, osp.join(ROOT, 'tools', name), *args]
 
 
-def sweep_one(args: argparse.Namespace, alpha: float) -> str:
+COLUMNS = ('alpha', 'teacher before', 'kept teacher', 'last teacher validated')
+
+
+def failed(alpha: float, error: str) -> List[str]:
+    """The row of an alpha whose runs failed: the error's first line, no numbers."""
+    return [f'{alpha:g}', f'failed: {error.splitlines()[0]}'] + [''] * (len(COLUMNS) - 1)
+
+
+def sweep_one(args: argparse.Namespace, alpha: float) -> List[str]:
+    """The table row of ``alpha`` (one cell per column), running what is not done yet."""
     work = osp.abspath(osp.join(args.work_root, f'alpha_{alpha:g}'))
     adapt, distill = osp.join(work, 'adapt'), osp.join(work, 'distill')
     os.makedirs(work, exist_ok=True)
@@ -47,7 +58,7 @@ def sweep_one(args: argparse.Namespace, alpha: float) -> str:
                            '--cfg-options', f'model.alpha={alpha}'),
                       osp.join(work, 'adapt_stdout.log'))
         if error:
-            return f'| {alpha:g} | failed: {error.splitlines()[0]} |'
+            return failed(alpha, error)
     summary = json.load(open(summary_file))
     metrics_file = osp.join(distill, 'metrics.json')
     if not osp.isfile(metrics_file):
@@ -57,34 +68,35 @@ def sweep_one(args: argparse.Namespace, alpha: float) -> str:
                            '--cfg-options', teacher), osp.join(work, 'distill_stdout.log'))
         checkpoint = None if error else last_checkpoint(distill)
         if checkpoint is None:
-            return f'| {alpha:g} | failed: {(error or "no checkpoint").splitlines()[0]} |'
+            return failed(alpha, error or 'no checkpoint')
         error = _call(tool('test.py', args.distill_config, checkpoint, '--work-dir',
                            osp.join(distill, 'test'), '--metrics-out', metrics_file,
                            '--cfg-options', teacher), osp.join(work, 'test_stdout.log'))
         if error:
-            return f'| {alpha:g} | failed: {error.splitlines()[0]} |'
+            return failed(alpha, error)
     student = json.load(open(metrics_file))[args.metric]
     kept, last = summary['kept'], summary['history'][-1]
     how = 'stopped' if summary['stopped'] else 'ran to the end'
-    return (f'| {alpha:g} | {summary["reference"]:.2f} | {kept["value"]:.2f} (step '
-            f'{kept["step"]}) | {last["value"]:.2f} (step {last["step"]}, {how}) | '
-            f'{student:.2f} |')
+    return [f'{alpha:g}', f'{summary["reference"]:.2f}',
+            f'{kept["value"]:.2f} (step {kept["step"]})',
+            f'{last["value"]:.2f} (step {last["step"]}, {how})', f'{student:.2f}']
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     rows = [sweep_one(args, alpha) for alpha in args.alphas]
-    header = ('| alpha | teacher before | kept teacher | last teacher validated | '
-              f'distilled student {args.metric} |\n|---|---|---|---|---|')
+    table = PrettyTable([*COLUMNS, f'distilled student {args.metric}'], align='l')
+    table.set_style(TableStyle.MARKDOWN)
+    table.add_rows(rows)
     text = (f'AID alpha sweep: `{osp.basename(args.adapt_config)}` then '
             f'`{osp.basename(args.distill_config)}` (one seed, last checkpoint).\n\n'
-            + header + '\n' + '\n'.join(rows) + '\n')
+            + table.get_string() + '\n')
     print('\n' + text)
     out = args.out or osp.join(args.work_root, 'alpha_sweep.md')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     with open(out, 'w') as f:
         f.write(text)
-    return 1 if any('failed' in row for row in rows) else 0
+    return 1 if any(row[1].startswith('failed') for row in rows) else 0
 
 
 if __name__ == '__main__':

@@ -26,6 +26,7 @@ from os import path as osp
 from typing import Dict, List
 
 import torch
+from prettytable import PrettyTable
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 warnings.filterwarnings('ignore')
@@ -155,13 +156,16 @@ def main() -> None:
     print(f'\nOne training iteration, device={args.device}, threads={torch.get_num_threads()}, '
           f'batch {args.batch_size}x3x{args.height}x{args.width}, median of {args.iters} '
           f'after {args.warmup} warm-up, SDKD k={args.sdkd_k:g}')
-    print(f'{"model":<8} {"trainable":>10} {"time (ms)":>10} {"peak (MiB)":>11} '
-          f'{"time/student":>13} {"time/KD":>8} {"mem/student":>12} {"mem/KD":>7}')
+    table = PrettyTable(['model', 'trainable', 'time (ms)', 'peak (MiB)', 'time/student',
+                         'time/KD', 'mem/student', 'mem/KD'], align='r')
+    table.align['model'] = 'l'
     for r in rows:
-        print(f'{r["name"]:<8} {r["params"] / 1e6:>9.3f}M {r["time"] * 1e3:>10.1f} '
-              f'{r["peak"] / 2**20:>11.1f} {r["time"] / by["student"]["time"]:>13.2f} '
-              f'{r["time"] / by["kd"]["time"]:>8.2f} {r["peak"] / by["student"]["peak"]:>12.2f} '
-              f'{r["peak"] / by["kd"]["peak"]:>7.2f}')
+        table.add_row([r['name'], f'{r["params"] / 1e6:.3f}M', f'{r["time"] * 1e3:.1f}',
+                       f'{r["peak"] / 2**20:.1f}', f'{r["time"] / by["student"]["time"]:.2f}',
+                       f'{r["time"] / by["kd"]["time"]:.2f}',
+                       f'{r["peak"] / by["student"]["peak"]:.2f}',
+                       f'{r["peak"] / by["kd"]["peak"]:.2f}'])
+    print(table)
 
 
 if __name__ == '__main__':

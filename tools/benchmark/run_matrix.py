@@ -28,16 +28,21 @@ script then exits with status 1.
 import argparse
 import glob
 import json
-import math
 import os
 import os.path as osp
 import re
+import statistics
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from prettytable import PrettyTable, TableStyle
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)  # this checkout's mmkd, also when mmkd is not pip-installed
+
+from mmkd.apis.preflight import last_saved_checkpoint  # noqa: E402
 
 
 @dataclass
@@ -130,13 +135,9 @@ def test_command(config: str, checkpoint: str, work_dir: str, options: List[str]
 def last_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint MMEngine saved last (its ``last_checkpoint`` file), else the highest
     ``iter_*.pth`` / ``epoch_*.pth``."""
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(pointer):
-        path = open(pointer).read().strip()
-        if path and not osp.isabs(path):
-            path = osp.join(work_dir, path)
-        if osp.isfile(path):
-            return path
+    last = last_saved_checkpoint(work_dir)
+    if last:
+        return last
     found = []
     for path in glob.glob(osp.join(work_dir, '*.pth')):
         match = re.fullmatch(r'(iter|epoch)_(\d+)\.pth', osp.basename(path))
@@ -190,13 +191,9 @@ def run_one(args: argparse.Namespace, config: str, seed: int, variant: str = '')
     return run
 
 
-def mean_std(values: Sequence[float]) -> tuple:
+def mean_std(values: Sequence[float]) -> Tuple[float, Optional[float]]:
     """Mean and sample standard deviation (n - 1; None for a single value)."""
-    n = len(values)
-    mean = sum(values) / n
-    if n < 2:
-        return mean, None
-    return mean, math.sqrt(sum((v - mean)**2 for v in values) / (n - 1))
+    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else None
 
 
 def metric_names(runs: Sequence[Run], wanted: Optional[Sequence[str]] = None) -> List[str]:
@@ -225,15 +222,14 @@ def markdown_table(runs: Sequence[Run], metrics: Optional[Sequence[str]] = None,
     for run in runs:
         if run.row not in configs:
             configs.append(run.row)
-    lines = ['| config | seeds | ' + ' | '.join(names) + ' |',
-             '|' + '---|' * (len(names) + 2)]
+    table = PrettyTable(['config', 'seeds', *names], align='l')
+    table.set_style(TableStyle.MARKDOWN)
     for config in configs:
         mine = [r for r in runs if r.row == config]
         ok = [r for r in mine if r.error is None and r.metrics]
         seeds = ','.join(str(r.seed) for r in ok)
         failed = len(mine) - len(ok)
-        cells = [config, f'{len(ok)} ({seeds})' + (f', {failed} failed' if failed
-                                                              else '')]
+        cells = [config, f'{len(ok)} ({seeds})' + (f', {failed} failed' if failed else '')]
         for name in names:
             values = [float(r.metrics[name]) for r in ok
                       if isinstance(r.metrics.get(name), (int, float))]
@@ -241,8 +237,8 @@ def markdown_table(runs: Sequence[Run], metrics: Optional[Sequence[str]] = None,
                 cells.append('–')
                 continue
             cells.append(_fmt(*mean_std(values), digits))
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines) + '\n'
+        table.add_row(cells)
+    return table.get_string() + '\n'
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

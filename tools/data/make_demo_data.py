@@ -19,9 +19,9 @@ from typing import List
 # Lets the script run from a checkout in which mmkd is not pip-installed.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmkd.datasets.embedded import (DEMO_EXTRA_FRAMES, GenerationReport,  # noqa: E402
-                                    generate_cityscapes, generate_digits_cifar10,
-                                    generate_digits_cifar100, generate_nyu)
+from mmkd.demo_data import (DEMO_EXTRA_FRAMES, GenerationReport,  # noqa: E402
+                            generate_cityscapes, generate_digits_cifar10, generate_digits_cifar100,
+                            generate_nyu)
 
 KINDS = ('seg', 'depth', 'cls')
 
