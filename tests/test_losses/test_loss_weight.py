@@ -123,9 +123,9 @@ def test_a_misspelt_loss_weight_gets_the_hint():
 def test_the_distiller_builds_either_name_and_hints_at_a_typo(mmpretrain_scope):
     kd = {k: v for k, v in KD.items() if k != 'weight'}
     model = cls_distiller(losses=dict(kd=dict(kd, loss_weight=2.0)))
-    assert model.distill_losses['kd'].loss_weight == 2.0
+    assert model.terms['kd'].loss.loss_weight == 2.0
     model = cls_distiller(losses=dict(kd=dict(kd, weight=2.0)))
-    assert model.distill_losses['kd'].loss_weight == 2.0
+    assert model.terms['kd'].loss.loss_weight == 2.0
     with pytest.raises(ConfigError, match=r"(?s)losses\.kd: unknown key\(s\) \['loss_wieght'\].*"
                                           r"Did you mean: 'loss_weight'"):
         cls_distiller(losses=dict(kd=dict(kd, loss_wieght=2.0)))

@@ -150,8 +150,8 @@ class SDKD(Distiller):
                 cfg.setdefault('tau', self.tau)
             weight = self.lambda_ if name == 'proxy_kd_student' else self.weights[name]
             # the old name `weight` stays as given (the loss logs its deprecation line)
-            key = 'weight' if 'weight' in cfg else 'loss_weight'
-            cfg[key] = float(cfg.get(key, 1.0)) * weight
+            weight_key = 'weight' if 'weight' in cfg else 'loss_weight'
+            cfg[weight_key] = float(cfg.get(weight_key, 1.0)) * weight
             if target == 'teacher' and teacher_transform is not None:
                 cfg['teacher_transform'] = copy.deepcopy(dict(teacher_transform))
             self._add_loss(name, dict(cfg, **{trained: tap, target: tap}), trained=trained,
