@@ -7,7 +7,6 @@ statistics, so the logged score described no checkpoint.
 import glob
 import json
 import os
-import os.path as osp
 import subprocess
 import sys
 import textwrap

@@ -48,7 +48,7 @@ def test_change_map_marks_fixed_and_broken_pixels():
 def test_per_class_iou_by_hand():
     gt = [np.array([[0, 0, 1, 1]]), np.array([[1, 255]])]
     pred = [np.array([[0, 1, 1, 1]]), np.array([[0, 0]])]
-    # class 0: intersect 1, union |pred 0| 2 + |gt 0| 2 - 1 = 3 -> 33.3; class 1: I 2, U 4+3-2 ... 
+    # class 0: intersect 1, union |pred 0| 2 + |gt 0| 2 - 1 = 3 -> 33.3; class 1: I 2, U 4+3-2 ...
     # pred 1 = 3 px, gt 1 = 3 px, both 2 -> union 4 -> 50; class 2 absent -> NaN
     iou = per_class_iou(pred, gt, num_classes=3)
     assert iou[0] == pytest.approx(100 / 3) and iou[1] == pytest.approx(50.0) and np.isnan(iou[2])

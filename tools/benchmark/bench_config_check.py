@@ -56,9 +56,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     table.align['config'] = 'l'
     for path in args.configs:
         path = path if osp.isabs(path) or osp.exists(path) else osp.join(ROOT, path)
-        load = median_seconds(lambda: Config.fromfile(path), args.repeat)
+        load = median_seconds(lambda path=path: Config.fromfile(path), args.repeat)
         cfg = Config.fromfile(path)
-        check = median_seconds(lambda: check_config(cfg), args.repeat)
+        check = median_seconds(lambda cfg=cfg: check_config(cfg), args.repeat)
         table.add_row([osp.relpath(path, ROOT), f'{load * 1e3:.1f}', f'{check * 1e3:.1f}',
                        f'{check / load:.2f}'])
     print(table)

@@ -45,8 +45,8 @@ class FeatureFusionBlock(nn.Module):
                  channels: Optional[int] = None,
                  num_convs: int = 2,
                  kernel_size: int = 3,
-                 norm_cfg: Optional[dict] = dict(type='BN'),
-                 act_cfg: Optional[dict] = dict(type='ReLU'),
+                 norm_cfg: Optional[dict] = dict(type='BN'),  # noqa: B006 (read only)
+                 act_cfg: Optional[dict] = dict(type='ReLU'),  # noqa: B006 (read only)
                  last_act: bool = True,
                  resize_mode: str = 'bilinear',
                  align_corners: bool = False) -> None:

@@ -82,7 +82,7 @@ class DepthHeadMixin:
                  max_depth: float = 10.0,
                  min_depth: float = 1e-3,
                  depth_act: str = 'sigmoid',
-                 loss_decode: ConfigType = dict(type='mmseg.SiLogLoss'),
+                 loss_decode: ConfigType = dict(type='mmseg.SiLogLoss'),  # noqa: B006 (read only)
                  **kwargs) -> None:
         depth_activation = DepthActivation(depth_act, min_depth, max_depth)
         for key in ('num_classes', 'out_channels'):
