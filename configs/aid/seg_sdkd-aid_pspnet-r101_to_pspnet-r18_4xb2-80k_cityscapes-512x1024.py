@@ -1,5 +1,5 @@
-# SDKD from the AID-adapted PSPNet-R101 to PSPNet-R18 on Cityscapes (else
-# ../sdkd/seg_sdkd_pspnet-r101_to_pspnet-r18_4xb2-80k_cityscapes-512x1024.py); both stages in one command:
+# SDKD from the AID-adapted PSPNet-R101 to PSPNet-R18 on Cityscapes (without AID:
+# ../sdkd/seg_sdkd_pspnet-r101_to_pspnet-r18_4xb2-80k_cityscapes-512x1024.py); both stages:
 #   tools/dist_train.sh configs/aid/seg_sdkd-aid_pspnet-r101_to_pspnet-r18_4xb2-80k_cityscapes-512x1024.py 8
 _base_ = ['../_base_/seg_cityscapes-512x1024.py']
 aid_adaptation = dict(
