@@ -1,8 +1,7 @@
 # AID stage 1 on the real sklearn digits: adapt the ResNet-20 teacher to the ResNet-8 student.
 # Needs: bash tools/benchmark/demo_models.sh cls cls-student
-_base_ = ['../models/cls_resnet20_demo-15e_embedded-digits.py']
+_base_ = ['../_base_/cls_demo.py', '../_base_/models/demo_cls.py']
 model = dict(
-    _delete_=True,
     type='mmkd.AIDTeacherAdapter',
     teacher=_base_.cls_demo_teacher,
     teacher_ckpt='work_dirs/cls_resnet20_demo-15e_embedded-digits/epoch_15.pth',

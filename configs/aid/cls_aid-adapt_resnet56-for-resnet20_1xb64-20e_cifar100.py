@@ -1,6 +1,6 @@
 # AID stage 1 on CIFAR-100: adapt ResNet-56 to ResNet-20 (the student trained alone).
 # 20 epochs at a constant 0.005 (SGD), validation every epoch, at most 0.5 top-1 points lost.
-_base_ = ['../_base_/cls_cifar100_kd.py']
+_base_ = ['../_base_/cls_cifar100.py', '../_base_/models/cifar_kd_zoo.py']
 model = dict(
     type='mmkd.AIDTeacherAdapter',
     teacher=_base_.resnet56,

@@ -1,10 +1,8 @@
 # AID stage 1 on the embedded indoor scenes: adapt the demo depth teacher to the demo student
 # (log-depth correlation across pixels; SiLog anchor to the original teacher).
 # Needs: bash tools/benchmark/demo_models.sh depth depth-student
-_base_ = ['../models/depth_psp-r18w32_demo-600it_embedded-nyu.py']
-custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+_base_ = ['../_base_/depth_demo.py', '../_base_/models/demo_depth.py']
 model = dict(
-    _delete_=True,
     type='mmkd.AIDTeacherAdapter',
     teacher=_base_.depth_demo_teacher,
     teacher_ckpt='work_dirs/depth_psp-r18w32_demo-600it_embedded-nyu/iter_600.pth',

@@ -1,8 +1,7 @@
 # AID stage 1 on NYU-Depth-v2: adapt the PSP-R101 depth teacher to the PSP-R18 student
 # (log-depth correlation; SiLog anchor to the original teacher). At most +0.01 m RMSE.
-_base_ = ['../models/depth_psp-r101_4xb8-25k_nyu-480x480.py']
+_base_ = ['../_base_/depth_nyu-480x480.py', '../_base_/models/depth_psp.py']
 model = dict(
-    _delete_=True,
     type='mmkd.AIDTeacherAdapter',
     teacher=dict(_base_.depth_psp_r101, pretrained=None),
     teacher_ckpt='work_dirs/depth_psp-r101_4xb8-25k_nyu-480x480/iter_25000.pth',

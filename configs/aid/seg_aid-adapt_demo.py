@@ -1,10 +1,8 @@
 # AID stage 1 on the embedded street scenes: adapt the demo teacher to the demo student.
 # Needs the teacher and the student trained alone (bash tools/benchmark/demo_models.sh seg
 # seg-student); writes work_dirs/seg_aid-adapt_demo/adapted_teacher.pth.
-_base_ = ['../models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py']
-custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+_base_ = ['../_base_/seg_demo.py', '../_base_/models/demo_seg.py']
 model = dict(
-    _delete_=True,
     type='mmkd.AIDTeacherAdapter',
     teacher=_base_.seg_demo_teacher,
     teacher_ckpt='work_dirs/seg_pspnet-r18w32_demo-600it_embedded-cityscapes/iter_600.pth',

@@ -1,10 +1,8 @@
 # AID stage 1 on Cityscapes: adapt PSPNet-R101 to PSPNet-R18 (the student trained alone).
 # 4k iterations at a constant 1e-3 (SGD), validation every 1k; the adapted teacher may lose at
 # most 0.5 mIoU. Writes work_dirs/<this config>/adapted_teacher.pth.
-_base_ = ['mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py']
-custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+_base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
-    _delete_=True,
     type='mmkd.AIDTeacherAdapter',
     teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
                  pretrained=None),

@@ -1,10 +1,14 @@
 # Attention transfer on the embedded digits: ResNet-20 -> ResNet-8 on the three stage outputs
 # (same widths: 16, 32, 64 channels), beta = 1000 each, CE 1.0 (the CIFAR setting).
-_base_ = ['../kd/cls_kd_demo.py']
+_base_ = ['../_base_/cls_demo.py', '../_base_/models/demo_cls.py']
 model = dict(
-    taps=dict(_delete_=True, s1='backbone.layer1', s2='backbone.layer2', s3='backbone.layer3'),
-    losses=dict(_delete_=True,
-                **{f'at{i}': dict(type='mmkd.ATLoss', p=2.0, weight=1000.0,
-                                  student=f's{i}', teacher=f's{i}') for i in (1, 2, 3)}),
+    type='mmkd.Distiller',
+    student=_base_.cls_demo_student,
+    teacher=_base_.cls_demo_teacher,
+    teacher_ckpt='work_dirs/cls_resnet20_demo-15e_embedded-digits/epoch_15.pth',
+    taps=dict(s1='backbone.layer1', s2='backbone.layer2', s3='backbone.layer3'),
+    losses={f'at{i}': dict(type='mmkd.ATLoss', p=2.0, weight=1000.0,
+                           student=f's{i}', teacher=f's{i}') for i in (1, 2, 3)},
     student_loss_weight=1.0,
 )
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

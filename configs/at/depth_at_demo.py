@@ -1,8 +1,13 @@
 # Attention transfer for depth on the embedded indoor scenes: last backbone stage (12x16
 # positions for the 96x128 images), weight ~8 x H*W = 1536, no response loss. AT compares
 # channel-free maps, so the 64- and 256-channel stages need no connector.
-_base_ = ['../kd/depth_kd_demo.py']
+_base_ = ['../_base_/depth_demo.py', '../_base_/models/demo_depth.py']
 model = dict(
-    taps=dict(_delete_=True, c4='backbone[3]'),
-    losses=dict(_delete_=True,
-                at=dict(type='mmkd.ATLoss', p=2.0, weight=1536.0, student='c4', teacher='c4')))
+    type='mmkd.Distiller',
+    student=_base_.depth_demo_student,
+    teacher=_base_.depth_demo_teacher,
+    teacher_ckpt='work_dirs/depth_psp-r18w32_demo-600it_embedded-nyu/iter_600.pth',
+    taps=dict(c4='backbone[3]'),
+    losses=dict(at=dict(type='mmkd.ATLoss', p=2.0, weight=1536.0, student='c4', teacher='c4')),
+)
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

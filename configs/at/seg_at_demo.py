@@ -1,8 +1,13 @@
 # Attention transfer on the embedded street scenes: last backbone stage (8x16 positions for the
 # 64x128 images), weight ~8 x H*W = 1024. AT compares channel-free maps, so the 64- and
 # 256-channel stages need no connector.
-_base_ = ['../kd/seg_kd_demo.py']
+_base_ = ['../_base_/seg_demo.py', '../_base_/models/demo_seg.py']
 model = dict(
-    taps=dict(_delete_=True, c4='backbone[3]'),
-    losses=dict(_delete_=True,
-                at=dict(type='mmkd.ATLoss', p=2.0, weight=1024.0, student='c4', teacher='c4')))
+    type='mmkd.Distiller',
+    student=_base_.seg_demo_student,
+    teacher=_base_.seg_demo_teacher,
+    teacher_ckpt='work_dirs/seg_pspnet-r18w32_demo-600it_embedded-cityscapes/iter_600.pth',
+    taps=dict(c4='backbone[3]'),
+    losses=dict(at=dict(type='mmkd.ATLoss', p=2.0, weight=1024.0, student='c4', teacher='c4')),
+)
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -4,8 +4,14 @@
 # weight: AT's loss is a mean over positions of unit-norm maps, so it shrinks like 1/(H*W); the
 # weight is ~8 x H*W, which reproduces the scale of the CIFAR setting (1000 on 8x8-32x32 maps).
 # A starting point, not a tuned value.
-_base_ = ['../kd/seg_kd_pspnet-r101_to_pspnet-r18_4xb2-80k_cityscapes-512x1024.py']
+_base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
-    taps=dict(_delete_=True, c4='backbone[3]'),
-    losses=dict(_delete_=True,
-                at=dict(type='mmkd.ATLoss', p=2.0, weight=65536.0, student='c4', teacher='c4')))
+    type='mmkd.Distiller',
+    student=dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
+    teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+                 pretrained=None),
+    teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
+    taps=dict(c4='backbone[3]'),
+    losses=dict(at=dict(type='mmkd.ATLoss', p=2.0, weight=65536.0, student='c4', teacher='c4')),
+)
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

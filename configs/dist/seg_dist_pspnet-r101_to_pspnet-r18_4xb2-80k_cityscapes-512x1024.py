@@ -1,7 +1,14 @@
 # DIST on Cityscapes: PSPNet-R101 -> PSPNet-R18, pixels as samples, beta = gamma = tau = 1 and
 # loss weight 1 as in the official segmentation code (which distils a DeepLabV3-R101 teacher).
-_base_ = ['../kd/seg_kd_pspnet-r101_to_pspnet-r18_4xb2-80k_cityscapes-512x1024.py']
+_base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
-    losses=dict(_delete_=True,
-                dist=dict(type='mmkd.DISTLoss', beta=1.0, gamma=1.0, tau=1.0, weight=1.0,
-                          student='logits', teacher='logits')))
+    type='mmkd.Distiller',
+    student=dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
+    teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+                 pretrained=None),
+    teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
+    taps=dict(logits='decode_head.conv_seg'),
+    losses=dict(dist=dict(type='mmkd.DISTLoss', beta=1.0, gamma=1.0, tau=1.0, weight=1.0,
+                          student='logits', teacher='logits')),
+)
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

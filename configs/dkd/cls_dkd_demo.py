@@ -1,9 +1,14 @@
 # Decoupled KD on the embedded digits: ResNet-20 -> ResNet-8 (the CIFAR recipe at CPU scale:
 # alpha 1, beta 8, tau 4, CE 1.0, warm-up over the first 2 of 15 epochs).
-_base_ = ['../kd/cls_kd_demo.py']
+_base_ = ['../_base_/cls_demo.py', '../_base_/models/demo_cls.py']
 model = dict(
-    losses=dict(_delete_=True,
-                dkd=dict(type='mmkd.DKDLoss', alpha=1.0, beta=8.0, tau=4.0, warmup=2,
+    type='mmkd.Distiller',
+    student=_base_.cls_demo_student,
+    teacher=_base_.cls_demo_teacher,
+    teacher_ckpt='work_dirs/cls_resnet20_demo-15e_embedded-digits/epoch_15.pth',
+    taps=dict(logits='head.fc'),
+    losses=dict(dkd=dict(type='mmkd.DKDLoss', alpha=1.0, beta=8.0, tau=4.0, warmup=2,
                          warmup_by='epoch', student='logits', teacher='logits')),
     student_loss_weight=1.0,
 )
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

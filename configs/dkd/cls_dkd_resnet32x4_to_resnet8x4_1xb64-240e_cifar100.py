@@ -3,10 +3,15 @@
 # warm-up of the DKD weight over the first 20 epochs.
 # DKD reads the ground-truth labels: needs the distiller to pass `labels=` to losses with
 # `needs_labels = True` (see mmkd.models.losses.dkd); the model builds without it.
-_base_ = ['../kd/cls_kd_resnet32x4_to_resnet8x4_1xb64-240e_cifar100.py']
+_base_ = ['../_base_/cls_cifar100.py', '../_base_/models/cifar_kd_zoo.py']
 model = dict(
-    losses=dict(_delete_=True,
-                dkd=dict(type='mmkd.DKDLoss', alpha=1.0, beta=8.0, tau=4.0, warmup=20,
+    type='mmkd.Distiller',
+    student=_base_.resnet8x4,
+    teacher=_base_.resnet32x4,
+    teacher_ckpt='work_dirs/cls_resnet32x4_1xb64-240e_cifar100/epoch_240.pth',
+    taps=dict(logits='head.fc'),
+    losses=dict(dkd=dict(type='mmkd.DKDLoss', alpha=1.0, beta=8.0, tau=4.0, warmup=20,
                          warmup_by='epoch', student='logits', teacher='logits')),
     student_loss_weight=1.0,
 )
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -2,9 +2,16 @@
 # segmentation setting: TCKD/NCKD per pixel of the 1/8-resolution logits (labels resized by
 # nearest neighbour, 255 ignored), tau 1 and weight 3 as pixel KD here, alpha 1 / beta 8 as on
 # CIFAR, warm-up over 1/12 of the schedule (the CIFAR ratio, 20 of 240 epochs). Untuned.
-_base_ = ['../kd/seg_kd_pspnet-r101_to_pspnet-r18_4xb2-80k_cityscapes-512x1024.py']
+_base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
-    losses=dict(_delete_=True,
-                dkd=dict(type='mmkd.DKDLoss', alpha=1.0, beta=8.0, tau=1.0, weight=3.0,
+    type='mmkd.Distiller',
+    student=dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
+    teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+                 pretrained=None),
+    teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
+    taps=dict(logits='decode_head.conv_seg'),
+    losses=dict(dkd=dict(type='mmkd.DKDLoss', alpha=1.0, beta=8.0, tau=1.0, weight=3.0,
                          warmup=6667, warmup_by='iter', ignore_index=255,
-                         student='logits', teacher='logits')))
+                         student='logits', teacher='logits')),
+)
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -1,9 +1,8 @@
 # KD on the real sklearn digits: ResNet-20 -> ResNet-8, tau 4 (the CIFAR-100 recipe at CPU scale;
 # matches cls_kd_resnet56_to_resnet20_1xb64-240e_cifar100.py).
 # Train the teacher first: tools/train.py configs/models/cls_resnet20_demo-15e_embedded-digits.py
-_base_ = ['../models/cls_resnet20_demo-15e_embedded-digits.py']
+_base_ = ['../_base_/cls_demo.py', '../_base_/models/demo_cls.py']
 model = dict(
-    _delete_=True,
     type='mmkd.Distiller',
     student=_base_.cls_demo_student,
     teacher=_base_.cls_demo_teacher,

@@ -1,5 +1,5 @@
 # Hinton KD on CIFAR-100: ResNet-56 (teacher) -> ResNet-20 (student), tau 4.
-_base_ = ['../_base_/cls_cifar100_kd.py']
+_base_ = ['../_base_/cls_cifar100.py', '../_base_/models/cifar_kd_zoo.py']
 model = dict(
     type='mmkd.Distiller',
     student=_base_.resnet20,
@@ -10,3 +10,4 @@ model = dict(
                         student='logits', teacher='logits')),
     student_loss_weight=0.1,
 )
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -1,7 +1,13 @@
 # Hinton KD on CIFAR-100: WRN-40-2 (teacher) -> WRN-16-2 (student), tau 4.
-_base_ = ['./cls_kd_resnet56_to_resnet20_1xb64-240e_cifar100.py']
+_base_ = ['../_base_/cls_cifar100.py', '../_base_/models/cifar_kd_zoo.py']
 model = dict(
-    student=dict(_delete_=True, **_base_.wrn_16_2),
-    teacher=dict(_delete_=True, **_base_.wrn_40_2),
+    type='mmkd.Distiller',
+    student=_base_.wrn_16_2,
+    teacher=_base_.wrn_40_2,
     teacher_ckpt='work_dirs/cls_wrn40-2_1xb64-240e_cifar100/epoch_240.pth',
+    taps=dict(logits='head.fc'),
+    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=4.0, weight=0.9,
+                        student='logits', teacher='logits')),
+    student_loss_weight=0.1,
 )
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -1,9 +1,8 @@
 # Depth response distillation on the embedded indoor scenes: the student also matches the
 # teacher's depth map (scale-invariant log). Matches depth_kd_psp-r101_to_psp-r18_..._nyu.
 # Train the teacher first: tools/train.py configs/models/depth_psp-r18w32_demo-600it_embedded-nyu.py
-_base_ = ['../models/depth_psp-r18w32_demo-600it_embedded-nyu.py']
+_base_ = ['../_base_/depth_demo.py', '../_base_/models/demo_depth.py']
 model = dict(
-    _delete_=True,
     type='mmkd.Distiller',
     student=_base_.depth_demo_student,
     teacher=_base_.depth_demo_teacher,

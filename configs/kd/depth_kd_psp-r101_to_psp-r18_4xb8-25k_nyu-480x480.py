@@ -1,12 +1,6 @@
 # Depth response distillation on NYU-Depth-v2: PSP-R101 (teacher) -> PSP-R18 (student); the
 # student matches the teacher's depth map with a scale-invariant log loss.
-_base_ = [
-    '../_base_/datasets/nyu_480x480.py',
-    '../_base_/models/depth_psp.py',
-    'mmseg::_base_/default_runtime.py',
-    'mmseg::_base_/schedules/schedule_25k.py',
-]
-custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+_base_ = ['../_base_/depth_nyu-480x480.py', '../_base_/models/depth_psp.py']
 model = dict(
     type='mmkd.Distiller',
     student=_base_.depth_psp_r18,

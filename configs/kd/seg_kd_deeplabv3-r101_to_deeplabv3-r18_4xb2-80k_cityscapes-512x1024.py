@@ -1,8 +1,6 @@
 # Pixel-wise KD on Cityscapes: DeepLabV3-R101 (teacher) -> DeepLabV3-R18 (student).
-_base_ = ['mmseg::deeplabv3/deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py']
-custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+_base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
-    _delete_=True,
     type='mmkd.Distiller',
     student=dict(cfg_path='mmseg::deeplabv3/deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
     teacher=dict(cfg_path='mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py',

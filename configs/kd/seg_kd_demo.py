@@ -1,10 +1,8 @@
 # KD on the embedded street scenes: the demo teacher -> the demo student, pixel-wise KL on
 # the class logits. Matches seg_kd_pspnet-r101_to_pspnet-r18_...cityscapes at CPU scale.
 # Train the teacher first: tools/train.py configs/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py
-_base_ = ['../models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py']
-custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+_base_ = ['../_base_/seg_demo.py', '../_base_/models/demo_seg.py']
 model = dict(
-    _delete_=True,
     type='mmkd.Distiller',
     student=_base_.seg_demo_student,
     teacher=_base_.seg_demo_teacher,

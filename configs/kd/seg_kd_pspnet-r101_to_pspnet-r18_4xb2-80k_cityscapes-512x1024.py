@@ -1,9 +1,7 @@
 # Pixel-wise KD on Cityscapes: PSPNet-R101 (teacher) -> PSPNet-R18 (student), both from mmseg.
-# Data, schedule and runtime come from mmseg's own student config.
-_base_ = ['mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py']
-custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+# Data, schedule and runtime are those of mmseg's own student config.
+_base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
-    _delete_=True,
     type='mmkd.Distiller',
     student=dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
     teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',

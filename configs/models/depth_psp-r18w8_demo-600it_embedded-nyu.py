@@ -1,3 +1,3 @@
 # The demo's depth student trained alone.
-_base_ = ['./depth_psp-r18w32_demo-600it_embedded-nyu.py']
-model = dict(_delete_=True, **_base_.depth_demo_student)
+_base_ = ['../_base_/depth_demo.py', '../_base_/models/demo_depth.py']
+model = _base_.depth_demo_student

@@ -1,9 +1,19 @@
 # SDKD on CIFAR-100: WRN-40-2 (teacher) -> WRN-16-2 (student), proxy teacher fused at layer2.
 # WRN's layer2 output is pre-activation (can be negative), so the FFB ends without ReLU.
-_base_ = ['./cls_sdkd_resnet56_to_resnet20_1xb64-240e_cifar100.py']
+# SDKD builds its own loss terms: no `losses`.
+_base_ = ['../_base_/cls_cifar100.py', '../_base_/models/cifar_kd_zoo.py']
 model = dict(
-    student=dict(_delete_=True, **_base_.wrn_16_2),
-    teacher=dict(_delete_=True, **_base_.wrn_40_2),
+    type='mmkd.SDKD',
+    student=_base_.wrn_16_2,
+    teacher=_base_.wrn_40_2,
     teacher_ckpt='work_dirs/cls_wrn40-2_1xb64-240e_cifar100/epoch_240.pth',
+    taps=dict(logits='head.fc'),
+    student_loss_weight=1.0,
+    fusion=dict(student='backbone.layer2', teacher='backbone.layer2'),
     ffb=dict(channels=64, num_convs=2, last_act=False),
+    tau=4.0, lambda_=1.0,
 )
+# one optimizer; the FFB gets its own learning-rate factor (gradients are already separated)
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'ffb': dict(lr_mult=1.0)}))
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook'),
+                dict(type='mmkd.SDKDPhaseHook', begin_epoch=120)]

@@ -1,8 +1,13 @@
 # SDKD on Cityscapes: DeepLabV3-R101 (teacher) -> DeepLabV3-R18 (student), proxy fused at layer3.
-_base_ = ['../kd/seg_kd_deeplabv3-r101_to_deeplabv3-r18_4xb2-80k_cityscapes-512x1024.py']
+# SDKD builds its own loss terms: no `losses`.
+_base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
     type='mmkd.SDKD',
-    losses=None,  # SDKD builds its own terms
+    student=dict(cfg_path='mmseg::deeplabv3/deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
+    teacher=dict(cfg_path='mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+                 pretrained=None),
+    teacher_ckpt='checkpoints/deeplabv3_r101-d8_512x1024_80k_cityscapes.pth',
+    taps=dict(logits='decode_head.conv_seg'),
     fusion=dict(student='backbone.layer3', teacher='backbone.layer3'),
     ffb=dict(channels=256, num_convs=2, norm_cfg=dict(type='SyncBN')),
     tau=1.0, lambda_=1.0,

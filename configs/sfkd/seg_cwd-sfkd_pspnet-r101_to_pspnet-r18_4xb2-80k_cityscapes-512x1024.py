@@ -1,7 +1,17 @@
 # CWD + SFKD on Cityscapes: PSPNet-R101 -> PSPNet-R18. Channel-wise distillation (tau 4, weight 3)
 # of the teacher logits after keeping the top-12 of the 19 classes of every pixel (others 0).
 # Baseline: ../cwd/seg_cwd_pspnet-r101_to_pspnet-r18_4xb2-80k_cityscapes-512x1024.py
-_base_ = ['../cwd/seg_cwd_pspnet-r101_to_pspnet-r18_4xb2-80k_cityscapes-512x1024.py']
+_base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
-    losses=dict(cwd=dict(teacher_transform=dict(type='mmkd.TopKMask', ratio=0.6,
-                                                dim='channel', fill='zero'))))
+    type='mmkd.Distiller',
+    student=dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
+    teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+                 pretrained=None),
+    teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
+    taps=dict(logits='decode_head.conv_seg'),
+    losses=dict(cwd=dict(type='mmkd.ChannelWiseDivergence', tau=4.0, weight=3.0,
+                         student='logits', teacher='logits',
+                         teacher_transform=dict(type='mmkd.TopKMask', ratio=0.6,
+                                                dim='channel', fill='zero'))),
+)
+custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]
