@@ -1,14 +1,23 @@
-# The two commands of the README. Both create or reuse .venv (idempotent) first.
+# The commands of the README. Each creates or reuses .venv (idempotent) first.
 PY := .venv/bin/python
 export PYTHONUNBUFFERED := 1
 
-.PHONY: env test demo data clean-demo
+.PHONY: env test lint format demo data clean-demo
 
 env:
 	@bash tools/setup/setup_env.sh
 
 test: env
 	$(PY) -m pytest -q -n 2 --dist loadfile --durations=10 tests
+
+# ruff: pyflakes, pycodestyle, import order, bugbear, and the formatter (settings: pyproject.toml)
+lint: env
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: env
+	$(PY) -m ruff check --fix --select I .
+	$(PY) -m ruff format .
 
 demo: env
 	$(PY) tools/demo.py

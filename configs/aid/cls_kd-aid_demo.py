@@ -11,7 +11,7 @@ model = dict(
     teacher=_base_.cls_demo_teacher,
     teacher_ckpt='work_dirs/cls_aid-adapt_demo/adapted_teacher.pth',
     taps=dict(logits='head.fc'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=4.0, weight=0.9,
+    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=4.0, loss_weight=0.9,
                         student='logits', teacher='logits')),
     student_loss_weight=0.1,
 )

@@ -12,7 +12,7 @@ model = dict(
     teacher_ckpt='work_dirs/cls_aid-adapt_resnet56-for-resnet20_1xb64-20e_cifar100/'
                  'adapted_teacher.pth',
     taps=dict(logits='head.fc'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=4.0, weight=0.9,
+    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=4.0, loss_weight=0.9,
                         student='logits', teacher='logits')),
     student_loss_weight=0.1,
 )

@@ -12,7 +12,7 @@ model = dict(
     teacher_ckpt='work_dirs/depth_aid-adapt_psp-r101-for-psp-r18_4xb8-2k_nyu-480x480/'
                  'adapted_teacher.pth',
     taps=dict(depth='decode_head.depth_act'),
-    losses=dict(depth=dict(type='mmkd.DepthResponseLoss', mode='silog', weight=1.0,
+    losses=dict(depth=dict(type='mmkd.DepthResponseLoss', mode='silog', loss_weight=1.0,
                            student='depth', teacher='depth')),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -13,7 +13,7 @@ model = dict(
     teacher_ckpt='work_dirs/seg_aid-adapt_pspnet-r101-for-pspnet-r18_4xb2-4k_'
                  'cityscapes-512x1024/adapted_teacher.pth',
     taps=dict(logits='decode_head.conv_seg'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=1.0, weight=3.0,
+    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=1.0, loss_weight=3.0,
                         student='logits', teacher='logits')),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -12,6 +12,6 @@ model = dict(
                  pretrained=None),
     teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
     taps=dict(c4='backbone[3]'),
-    losses=dict(at=dict(type='mmkd.ATLoss', p=2.0, weight=65536.0, student='c4', teacher='c4')),
+    losses=dict(at=dict(type='mmkd.ATLoss', p=2.0, loss_weight=65536.0, student='c4', teacher='c4')),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

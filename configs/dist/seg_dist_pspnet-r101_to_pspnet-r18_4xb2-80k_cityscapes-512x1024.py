@@ -8,7 +8,7 @@ model = dict(
                  pretrained=None),
     teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
     taps=dict(logits='decode_head.conv_seg'),
-    losses=dict(dist=dict(type='mmkd.DISTLoss', beta=1.0, gamma=1.0, tau=1.0, weight=1.0,
+    losses=dict(dist=dict(type='mmkd.DISTLoss', beta=1.0, gamma=1.0, tau=1.0, loss_weight=1.0,
                           student='logits', teacher='logits')),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -10,7 +10,7 @@ model = dict(
                  pretrained=None),
     teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
     taps=dict(logits='decode_head.conv_seg'),
-    losses=dict(dkd=dict(type='mmkd.DKDLoss', alpha=1.0, beta=8.0, tau=1.0, weight=3.0,
+    losses=dict(dkd=dict(type='mmkd.DKDLoss', alpha=1.0, beta=8.0, tau=1.0, loss_weight=3.0,
                          warmup=6667, warmup_by='iter', ignore_index=255,
                          student='logits', teacher='logits')),
 )

@@ -10,7 +10,7 @@ model = dict(
     teacher_ckpt='work_dirs/seg_pspnet-r18w32_demo-600it_embedded-cityscapes-20labelled/'
                  'iter_600.pth',
     taps=dict(logits='decode_head.conv_seg'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=1.0, weight=3.0, upsample=8,
+    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=1.0, loss_weight=3.0, upsample=8,
                         student='logits', teacher='logits')),
 )
 _unannotated = dict(

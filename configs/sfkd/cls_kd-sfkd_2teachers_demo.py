@@ -11,7 +11,7 @@ model = dict(
         resnet14=dict(model=_base_.cls_demo_teacher2,
                       ckpt='work_dirs/cls_resnet14_demo-15e_embedded-digits/epoch_15.pth')),
     taps=dict(logits='head.fc'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=4.0, weight=0.9,
+    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=4.0, loss_weight=0.9,
                         student='logits', teacher='logits',
                         teacher_transform=dict(type='mmkd.TopKMask', ratio=0.6, dim='channel',
                                                fill='zero'),

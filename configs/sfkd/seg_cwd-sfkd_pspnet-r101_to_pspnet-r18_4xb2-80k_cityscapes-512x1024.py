@@ -9,7 +9,7 @@ model = dict(
                  pretrained=None),
     teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
     taps=dict(logits='decode_head.conv_seg'),
-    losses=dict(cwd=dict(type='mmkd.ChannelWiseDivergence', tau=4.0, weight=3.0,
+    losses=dict(cwd=dict(type='mmkd.ChannelWiseDivergence', tau=4.0, loss_weight=3.0,
                          student='logits', teacher='logits',
                          teacher_transform=dict(type='mmkd.TopKMask', ratio=0.6,
                                                 dim='channel', fill='zero'))),

@@ -10,7 +10,7 @@ from mmkd.registry import MODELS
 from mmkd.utils import ConfigError
 from tests.conftest import NUM_CLASSES, cls_batch, cls_model, seg_batch, seg_model
 
-KD = dict(type='mmkd.KLDivergence', tau=2.0, weight=1.0, student='logits', teacher='logits')
+KD = dict(type='mmkd.KLDivergence', tau=2.0, loss_weight=1.0, student='logits', teacher='logits')
 
 
 def cls_distiller(**overrides) -> Distiller:
@@ -153,7 +153,7 @@ def test_shape_mismatch_suggests_a_connector(mmpretrain_scope):
 
 def test_at_compares_maps_across_channel_counts_without_a_connector(mmpretrain_scope):
     # 64 student vs 128 teacher channels at the same 8x8 positions: AT's maps are channel-free.
-    model = cls_distiller(losses=dict(at=dict(type='mmkd.ATLoss', weight=10.0, student='feat',
+    model = cls_distiller(losses=dict(at=dict(type='mmkd.ATLoss', loss_weight=10.0, student='feat',
                                               teacher='feat')))
     assert model.terms['at'].connector is None
     logs = train_steps(model, [cls_batch()])
@@ -167,7 +167,7 @@ def test_at_compares_maps_across_channel_counts_without_a_connector(mmpretrain_s
 
 
 def test_non_finite_loss_stops_before_the_update(mmpretrain_scope):
-    model = cls_distiller(losses=dict(kd=dict(KD, weight=float('nan'))))
+    model = cls_distiller(losses=dict(kd=dict(KD, loss_weight=float('nan'))))
     before = snapshot(model.student)
     with pytest.raises(NonFiniteLossError, match='distill.loss_kd=nan.*Last good checkpoint'):
         train_steps(model, [cls_batch()])
@@ -193,7 +193,7 @@ def test_segmentation_distiller_with_dense_kd_and_cwd(mmseg_scope):
     model = MODELS.build(dict(
         type='mmkd.Distiller', student=seg_model(8), teacher=seg_model(16),
         taps=dict(logits='decode_head.conv_seg'),
-        losses=dict(kd=KD, cwd=dict(type='mmkd.ChannelWiseDivergence', tau=4.0, weight=3.0,
+        losses=dict(kd=KD, cwd=dict(type='mmkd.ChannelWiseDivergence', tau=4.0, loss_weight=3.0,
                                     student='logits', teacher='logits'))))
     teacher_before = snapshot(model.teacher)
     logs = train_steps(model, [seg_batch(seed=i) for i in range(2)], lr=0.01)

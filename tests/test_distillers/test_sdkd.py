@@ -277,9 +277,9 @@ def test_config_mistakes_are_explained():
 def test_weights_lambda_and_tau_reach_the_losses():
     model = cls_sdkd(weights=dict(kd=3.0, proxy_feat_student=0.5), lambda_=0.25, tau=3.0)
     losses = {name: term.loss for name, term in model.terms.items()}
-    assert losses['kd'].weight == 3.0 and losses['kd'].tau == 3.0
-    assert losses['proxy_kd_student'].weight == 0.25
-    assert losses['proxy_feat_student'].weight == 0.5 and losses['feat_proxy'].weight == 1.0
+    assert losses['kd'].loss_weight == 3.0 and losses['kd'].tau == 3.0
+    assert losses['proxy_kd_student'].loss_weight == 0.25
+    assert losses['proxy_feat_student'].loss_weight == 0.5 and losses['feat_proxy'].loss_weight == 1.0
 
 
 def _fake_runner(model, iteration=0, epoch=0):

@@ -28,7 +28,7 @@ OLD_PARTS = {'loss': 'distill_losses', 'connector': 'connectors',
 
 
 def l1_term(combine: str = 'mean', **kwargs) -> DistillTerm:
-    return DistillTerm('fit', L1Feature(weight=2.0), trained=('student', 'feat'),
+    return DistillTerm('fit', L1Feature(loss_weight=2.0), trained=('student', 'feat'),
                        target=('teacher', 'feat'), combine=combine, **kwargs)
 
 

@@ -179,7 +179,7 @@ def test_bad_input_ends_with_one_clear_message(case, option, message, data_root,
 
 def test_non_finite_loss_names_iteration_term_and_last_checkpoint(seg_run, tmp_path):
     work = seg_run['work']
-    proc = train(SEG_KD, f'{tmp_path}/nan', seg_run['kd_options'] + ['model.losses.kd.weight=nan'],
+    proc = train(SEG_KD, f'{tmp_path}/nan', seg_run['kd_options'] + ['model.losses.kd.loss_weight=nan'],
                  '--resume', f'{work}/kd/iter_2.pth', expect_ok=False)
     assert proc.returncode == 1
     assert 'non-finite loss at iteration 3: distill.loss_kd=nan' in proc.stderr
