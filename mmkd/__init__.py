@@ -1,4 +1,5 @@
 """mmkd: knowledge distillation for the OpenMMLab stack (mmseg, mmpretrain, MMEngine)."""
+
 from .engine.checkpoint import allow_mmengine_checkpoint_types
 from .engine.fileio import use_atomic_local_backend
 

@@ -4,6 +4,7 @@ Because they are children, a config whose ``default_scope`` is ``'mmseg'`` or ``
 (inherited from the upstream base configs) can name mmkd components with the ``mmkd.`` prefix,
 e.g. ``type='mmkd.Distiller'``, and mmkd components can build upstream models in turn.
 """
+
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
@@ -13,9 +14,9 @@ from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmkd', locations=['mmkd.models'])
 MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope='mmkd', locations=['mmkd.engine'])
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmkd',
-                 locations=['mmkd.engine.hooks'])
+    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope='mmkd', locations=['mmkd.engine']
+)
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmkd', locations=['mmkd.engine.hooks'])
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='mmkd', locations=['mmkd.datasets'])
 METRICS = Registry('metric', parent=MMENGINE_METRICS, scope='mmkd', locations=['mmkd.evaluation'])
 

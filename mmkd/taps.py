@@ -8,6 +8,7 @@ Paths are checked when the taps are built, so a typo fails at build time with th
 names. Forward hooks exist only inside ``with taps.recording():`` and are removed on exit, even
 when the forward raises.
 """
+
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ _INDEXED = re.compile(r'^(?P<path>[^\[\]]*)\[(?P<index>-?\d+)\]$')
 @dataclass(frozen=True)
 class TapSpec:
     """Where a tap reads: a module path and, optionally, an index into a tuple output."""
+
     path: str
     index: Optional[int] = None
 
@@ -62,7 +64,8 @@ class FeatureTaps:
                 raise ConfigError(
                     f'{owner} tap {name!r}: the {owner} has no module {spec.path!r}.'
                     f'{did_you_mean(spec.path, module_names)} '
-                    f'Fix the path in the `taps` of your config.') from None
+                    f'Fix the path in the `taps` of your config.'
+                ) from None
         self._records: Dict[str, Tensor] = {}
         self._stop_when_complete = False
 
@@ -75,7 +78,8 @@ class FeatureTaps:
         if name not in self._records:
             raise RuntimeError(
                 f'{self.owner} tap {name!r} ({self.specs[name]}) did not fire during the forward: '
-                f'that module is not run in this mode. Tap a module on the forward path.')
+                f'that module is not run in this mode. Tap a module on the forward path.'
+            )
         return self._records[name]
 
     def clear(self) -> None:
@@ -91,7 +95,8 @@ class FeatureTaps:
                     raise ConfigError(
                         f'{self.owner} tap {name!r}: {spec.path!r} returns '
                         f'{type(output).__name__}, not a tuple, so it cannot be indexed '
-                        f'with [{spec.index}]. Drop the index from the tap path.')
+                        f'with [{spec.index}]. Drop the index from the tap path.'
+                    )
                 output = output[spec.index]
             self._records[name] = output
             if self._stop_when_complete and len(self._records) == len(self.specs):
@@ -127,11 +132,10 @@ class FeatureTaps:
         if missing:
             raise RuntimeError(
                 f'{self.owner} taps {missing} did not fire during the forward: those modules '
-                f'are not run in tensor mode. Tap a module on the forward path.')
+                f'are not run in tensor mode. Tap a module on the forward path.'
+            )
 
     @property
     def num_hooks(self) -> int:
         """Forward hooks currently attached to the tapped modules (0 outside ``recording``)."""
         return sum(len(m._forward_hooks) for m in self.modules.values())
-
-

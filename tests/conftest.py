@@ -1,4 +1,5 @@
 """Small models and batches shared by the tests (CPU, seconds)."""
+
 import copy
 from typing import List, Tuple
 
@@ -9,10 +10,16 @@ from mmengine.registry import DefaultScope
 import mmkd  # noqa: F401  (registers mmkd's components)
 
 NUM_CLASSES = 4
-CLS_PREPROCESSOR = dict(type='ClsDataPreprocessor', mean=[127.5] * 3, std=[127.5] * 3,
-                        to_rgb=False)
-SEG_PREPROCESSOR = dict(type='SegDataPreProcessor', mean=[127.5] * 3, std=[127.5] * 3,
-                        bgr_to_rgb=False, size_divisor=8, pad_val=0, seg_pad_val=255)
+CLS_PREPROCESSOR = dict(type='ClsDataPreprocessor', mean=[127.5] * 3, std=[127.5] * 3, to_rgb=False)
+SEG_PREPROCESSOR = dict(
+    type='SegDataPreProcessor',
+    mean=[127.5] * 3,
+    std=[127.5] * 3,
+    bgr_to_rgb=False,
+    size_divisor=8,
+    pad_val=0,
+    seg_pad_val=255,
+)
 
 
 def cls_model(depth: int = 8, width: int = 1, num_classes: int = NUM_CLASSES) -> dict:
@@ -22,8 +29,13 @@ def cls_model(depth: int = 8, width: int = 1, num_classes: int = NUM_CLASSES) ->
         data_preprocessor=copy.deepcopy(CLS_PREPROCESSOR),
         backbone=dict(type='mmkd.CIFARResNet', depth=depth, width_multiplier=width),
         neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=64 * width,
-                  loss=dict(type='CrossEntropyLoss')))
+        head=dict(
+            type='LinearClsHead',
+            num_classes=num_classes,
+            in_channels=64 * width,
+            loss=dict(type='CrossEntropyLoss'),
+        ),
+    )
 
 
 def seg_model(base_channels: int = 8, num_classes: int = NUM_CLASSES) -> dict:
@@ -32,15 +44,33 @@ def seg_model(base_channels: int = 8, num_classes: int = NUM_CLASSES) -> dict:
     return dict(
         type='EncoderDecoder',
         data_preprocessor=copy.deepcopy(SEG_PREPROCESSOR),
-        backbone=dict(type='ResNetV1c', depth=18, base_channels=base_channels,
-                      stem_channels=base_channels, num_stages=4, out_indices=(0, 1, 2, 3),
-                      dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1), norm_cfg=norm,
-                      contract_dilation=True),
-        decode_head=dict(type='PSPHead', in_channels=base_channels * 8, in_index=3,
-                         channels=16, pool_scales=(1, 2), dropout_ratio=0.0,
-                         num_classes=num_classes, norm_cfg=norm, align_corners=False,
-                         loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
-        train_cfg=dict(), test_cfg=dict(mode='whole'))
+        backbone=dict(
+            type='ResNetV1c',
+            depth=18,
+            base_channels=base_channels,
+            stem_channels=base_channels,
+            num_stages=4,
+            out_indices=(0, 1, 2, 3),
+            dilations=(1, 1, 2, 4),
+            strides=(1, 2, 1, 1),
+            norm_cfg=norm,
+            contract_dilation=True,
+        ),
+        decode_head=dict(
+            type='PSPHead',
+            in_channels=base_channels * 8,
+            in_index=3,
+            channels=16,
+            pool_scales=(1, 2),
+            dropout_ratio=0.0,
+            num_classes=num_classes,
+            norm_cfg=norm,
+            align_corners=False,
+            loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        ),
+        train_cfg=dict(),
+        test_cfg=dict(mode='whole'),
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +97,7 @@ def mmseg_scope():
 
 def cls_batch(n: int = 4, size: int = 32, seed: int = 0) -> dict:
     from mmpretrain.structures import DataSample
+
     g = torch.Generator().manual_seed(seed)
     inputs = [torch.randint(0, 255, (3, size, size), generator=g).to(torch.uint8) for _ in range(n)]
     labels = torch.randint(0, NUM_CLASSES, (n,), generator=g)
@@ -77,6 +108,7 @@ def cls_batch(n: int = 4, size: int = 32, seed: int = 0) -> dict:
 def seg_batch(n: int = 2, size: Tuple[int, int] = (32, 32), seed: int = 0) -> dict:
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
+
     g = torch.Generator().manual_seed(seed)
     inputs: List[torch.Tensor] = []
     samples = []
@@ -84,7 +116,8 @@ def seg_batch(n: int = 2, size: Tuple[int, int] = (32, 32), seed: int = 0) -> di
         inputs.append(torch.randint(0, 255, (3, *size), generator=g).to(torch.uint8))
         sample = SegDataSample()
         sample.gt_sem_seg = PixelData(data=torch.randint(0, NUM_CLASSES, (1, *size), generator=g))
-        sample.set_metainfo(dict(img_shape=size, ori_shape=size, pad_shape=size,
-                                 padding_size=[0, 0, 0, 0]))
+        sample.set_metainfo(
+            dict(img_shape=size, ori_shape=size, pad_shape=size, padding_size=[0, 0, 0, 0])
+        )
         samples.append(sample)
     return dict(inputs=inputs, data_samples=samples)

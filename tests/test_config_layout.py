@@ -3,6 +3,7 @@
 Readable in one screen: at most two hops of our own ``_base_`` files (upstream ``mmseg::`` /
 ``mmpretrain::`` bases count as leaves), and no model dict that undoes a parent's.
 """
+
 import ast
 import glob
 import os.path as osp
@@ -11,16 +12,20 @@ from typing import List
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
-                 if f'{osp.sep}_base_{osp.sep}' not in p)
+CONFIGS = sorted(
+    p
+    for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    if f'{osp.sep}_base_{osp.sep}' not in p
+)
 TASK_BASES = sorted(glob.glob(osp.join(ROOT, 'configs', '_base_', '*.py')))
 MAX_HOPS = 2
 
 
 def _assignment(path: str, name: str):
     for node in ast.parse(open(path).read()).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == name
-                                                for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, 'id', None) == name for t in node.targets
+        ):
             return node.value
     return None
 
@@ -50,17 +55,25 @@ def test_hops_counts_the_longest_chain_of_own_bases(tmp_path):
 def test_config_is_at_most_two_own_bases_deep(path):
     assert hops(path) <= MAX_HOPS, (
         f'{osp.relpath(path, ROOT)} is {hops(path)} _base_ hops deep; inherit a task base '
-        'from configs/_base_/ plus a model file and write the model dict whole')
+        'from configs/_base_/ plus a model file and write the model dict whole'
+    )
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
 def test_model_dict_does_not_undo_a_parent(path):
     model = _assignment(path, 'model')
-    undoing = [f'{k.arg}=' + ast.unparse(k.value) for node in ast.walk(model or ast.Pass())
-               if isinstance(node, ast.Call) for k in node.keywords
-               if k.arg == '_delete_' or (k.arg in ('losses', 'teacher', 'teacher_ckpt')
-                                          and isinstance(k.value, ast.Constant)
-                                          and k.value.value is None)]
+    undoing = [
+        f'{k.arg}=' + ast.unparse(k.value)
+        for node in ast.walk(model or ast.Pass())
+        if isinstance(node, ast.Call)
+        for k in node.keywords
+        if k.arg == '_delete_'
+        or (
+            k.arg in ('losses', 'teacher', 'teacher_ckpt')
+            and isinstance(k.value, ast.Constant)
+            and k.value.value is None
+        )
+    ]
     assert not undoing, f'{osp.relpath(path, ROOT)}: model undoes its base with {undoing}'
 
 

@@ -1,4 +1,5 @@
 """Every config under configs/ parses and builds its model, paper-scale ones included."""
+
 import glob
 import os.path as osp
 
@@ -12,8 +13,11 @@ from mmkd.models.distillers import Distiller
 from mmkd.utils.config_check import check_config
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
-                 if f'{osp.sep}_base_{osp.sep}' not in p)
+CONFIGS = sorted(
+    p
+    for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    if f'{osp.sep}_base_{osp.sep}' not in p
+)
 
 
 def test_there_are_configs_for_every_task():
@@ -48,11 +52,13 @@ AID_DISTILL = [p for p in CONFIGS if osp.basename(osp.dirname(p)) == 'aid' and '
 @pytest.mark.parametrize('path', AID_DISTILL, ids=lambda p: osp.relpath(p, ROOT))
 def test_aid_distillation_configs_read_the_teacher_their_adaptation_writes(path, monkeypatch):
     from mmkd.apis.aid import adaptation_stage
+
     monkeypatch.chdir(ROOT)  # the stage's config path is relative to the checkout
     cfg = Config.fromfile(path)
     stage = adaptation_stage(cfg, path)  # raises on a teacher_ckpt / work_dir mismatch
     assert stage is not None and stage.adapted_teacher.endswith('adapted_teacher.pth')
     # the adapted network is the distiller's teacher (same architecture)
     adapted_teacher = stage.cfg.model.teacher
-    assert adapted_teacher == cfg.model.teacher or \
-        adapted_teacher.get('cfg_path') == cfg.model.teacher.get('cfg_path')
+    assert adapted_teacher == cfg.model.teacher or adapted_teacher.get(
+        'cfg_path'
+    ) == cfg.model.teacher.get('cfg_path')

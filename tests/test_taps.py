@@ -1,4 +1,5 @@
 """Feature taps: they record the right tensors, leave no hooks behind, and reject bad paths."""
+
 import pytest
 import torch
 from torch import nn

@@ -11,6 +11,7 @@ student against the student alone and the teacher on a few val images, and train
 Every step is an ordinary command, printed before it runs, so any row can be reproduced by
 hand. Finished runs are reused (their last checkpoint exists); `--fresh` retrains everything.
 """
+
 import argparse
 import json
 import os
@@ -31,14 +32,13 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from mmkd.apis.preflight import last_saved_checkpoint  # noqa: E402
-from mmkd.demo_data import (DEMO_EXTRA_FRAMES, generate_cityscapes,  # noqa: E402
-                            generate_digits_cifar10)
-
+from mmkd.demo_data import DEMO_EXTRA_FRAMES, generate_cityscapes, generate_digits_cifar10  # noqa: E402
 
 
 @dataclass
 class Run:
     """One row of a table: a config trained into a work dir."""
+
     label: str
     config: str
     name: str
@@ -48,6 +48,7 @@ class Run:
 @dataclass
 class Task:
     """One table: a teacher, the student alone and the distilled students on one dataset."""
+
     title: str
     dataset: str  # folder under --data
     metric: str  # the metric the table compares
@@ -63,27 +64,60 @@ def _with_sdkd(runs: List[Run], config: str, name: str) -> List[Run]:
 
 SEG_SCARCE = 'configs/models/{}_demo-600it_embedded-cityscapes-20labelled.py'
 TASKS = [
-    Task('semantic segmentation on the embedded street scenes (Cityscapes layout), 20 annotated '
-         f'train frames + {DEMO_EXTRA_FRAMES} unannotated ones, 60 val frames',
-         'cityscapes', 'mIoU', 'aAcc', [
-             Run('teacher (PSPNet-R18 w32, 20 annotated)',
-                 SEG_SCARCE.format('seg_pspnet-r18w32'), 'seg_teacher'),
-             Run('student alone (PSPNet-R18 w8, same 20)',
-                 SEG_SCARCE.format('seg_pspnet-r18w8'), 'seg_student'),
-             Run('student + KD (same 20 frames)', 'configs/kd/seg_kd_demo-20labelled.py',
-                 'seg_kd', distills=True),
-             Run(f'student + KD (+ {DEMO_EXTRA_FRAMES} unannotated frames)',
-                 'configs/kd/seg_kd_demo-20labelled-unannotated.py', 'seg_kd_unannotated',
-                 distills=True),
-         ]),
-    Task('classification of the real sklearn digits (CIFAR-10 format, 359 test images)',
-         'digits_cifar10', 'accuracy/top1', None, _with_sdkd([
-             Run('teacher (CIFAR ResNet-20)',
-                 'configs/models/cls_resnet20_demo-15e_embedded-digits.py', 'cls_teacher'),
-             Run('student alone (CIFAR ResNet-8)',
-                 'configs/models/cls_resnet8_demo-15e_embedded-digits.py', 'cls_student'),
-             Run('student + KD (tau 4)', 'configs/kd/cls_kd_demo.py', 'cls_kd', distills=True),
-         ], 'configs/sdkd/cls_sdkd_demo.py', 'cls_sdkd')),
+    Task(
+        'semantic segmentation on the embedded street scenes (Cityscapes layout), 20 annotated '
+        f'train frames + {DEMO_EXTRA_FRAMES} unannotated ones, 60 val frames',
+        'cityscapes',
+        'mIoU',
+        'aAcc',
+        [
+            Run(
+                'teacher (PSPNet-R18 w32, 20 annotated)',
+                SEG_SCARCE.format('seg_pspnet-r18w32'),
+                'seg_teacher',
+            ),
+            Run(
+                'student alone (PSPNet-R18 w8, same 20)',
+                SEG_SCARCE.format('seg_pspnet-r18w8'),
+                'seg_student',
+            ),
+            Run(
+                'student + KD (same 20 frames)',
+                'configs/kd/seg_kd_demo-20labelled.py',
+                'seg_kd',
+                distills=True,
+            ),
+            Run(
+                f'student + KD (+ {DEMO_EXTRA_FRAMES} unannotated frames)',
+                'configs/kd/seg_kd_demo-20labelled-unannotated.py',
+                'seg_kd_unannotated',
+                distills=True,
+            ),
+        ],
+    ),
+    Task(
+        'classification of the real sklearn digits (CIFAR-10 format, 359 test images)',
+        'digits_cifar10',
+        'accuracy/top1',
+        None,
+        _with_sdkd(
+            [
+                Run(
+                    'teacher (CIFAR ResNet-20)',
+                    'configs/models/cls_resnet20_demo-15e_embedded-digits.py',
+                    'cls_teacher',
+                ),
+                Run(
+                    'student alone (CIFAR ResNet-8)',
+                    'configs/models/cls_resnet8_demo-15e_embedded-digits.py',
+                    'cls_student',
+                ),
+                Run('student + KD (tau 4)', 'configs/kd/cls_kd_demo.py', 'cls_kd', distills=True),
+            ],
+            'configs/sdkd/cls_sdkd_demo.py',
+            'cls_sdkd',
+        ),
+    ),
 ]
 
 
@@ -102,6 +136,7 @@ _LOSS = re.compile(r'\sloss: (\S+)')
 @dataclass
 class RunProgress:
     """How far one training run is, read from its log lines as they arrive."""
+
     name: str
     max_epochs: Optional[int] = None  # epoch-based runs: from the config (the log lacks it)
     fraction: float = 0.0
@@ -130,9 +165,11 @@ class RunProgress:
         return True
 
     def summary(self) -> str:
-        return (f'{self.name}: {self.fraction * 100:3.0f} % ({self.position})'
-                + (f' eta {self.eta}' if self.eta else '')
-                + (f' loss {self.loss}' if self.loss else ''))
+        return (
+            f'{self.name}: {self.fraction * 100:3.0f} % ({self.position})'
+            + (f' eta {self.eta}' if self.eta else '')
+            + (f' loss {self.loss}' if self.loss else '')
+        )
 
 
 def _max_epochs(cmd: List[str]) -> Optional[int]:
@@ -140,6 +177,7 @@ def _max_epochs(cmd: List[str]) -> Optional[int]:
     if len(cmd) < 3 or not cmd[1].endswith('train.py'):
         return None
     from mmengine.config import Config
+
     train_cfg = Config.fromfile(osp.join(ROOT, cmd[2])).get('train_cfg') or {}
     return train_cfg.get('max_epochs')
 
@@ -157,6 +195,7 @@ def _show_progress(runs: List[RunProgress], procs: List[subprocess.Popen]) -> No
             for r in runs:
                 table.add_row(f'  {r.summary()}')
             return table
+
         with Live(render(), refresh_per_second=2, transient=True) as display:
             while any(p.poll() is None for p in procs):
                 time.sleep(0.5)
@@ -181,13 +220,18 @@ def run_parallel(cmds: List[List[str]]) -> None:
     procs, runs, readers = [], [], []
     for cmd in cmds:
         print('$ ' + ' '.join(shlex.quote(c) for c in cmd), flush=True)
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, env=env)
-        progress = RunProgress(osp.basename(cmd[cmd.index('--work-dir') + 1])
-                               if '--work-dir' in cmd else osp.basename(cmd[1]), _max_epochs(cmd))
-        reader = threading.Thread(target=lambda p=proc, r=progress: [r.update(line)
-                                                                     for line in p.stdout],
-                                  daemon=True)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
+        progress = RunProgress(
+            osp.basename(cmd[cmd.index('--work-dir') + 1])
+            if '--work-dir' in cmd
+            else osp.basename(cmd[1]),
+            _max_epochs(cmd),
+        )
+        reader = threading.Thread(
+            target=lambda p=proc, r=progress: [r.update(line) for line in p.stdout], daemon=True
+        )
         reader.start()
         procs.append(proc)
         runs.append(progress)
@@ -206,13 +250,16 @@ def data_root_opts(config: str, root: str) -> List[str]:
     """--cfg-options that point every dataset of ``config`` (ConcatDataset members too) at
     ``root``."""
     from mmengine.config import Config
+
     cfg = Config.fromfile(osp.join(ROOT, config))
     opts = []
     for split in ('train', 'val', 'test'):
         dataset = cfg[f'{split}_dataloader'].dataset
         if dataset.type == 'ConcatDataset':
-            opts += [f'{split}_dataloader.dataset.datasets.{i}.data_root={root}'
-                     for i in range(len(dataset.datasets))]
+            opts += [
+                f'{split}_dataloader.dataset.datasets.{i}.data_root={root}'
+                for i in range(len(dataset.datasets))
+            ]
         else:
             opts.append(f'{split}_dataloader.dataset.data_root={root}')
     return opts
@@ -226,6 +273,7 @@ def num_params(config: str, distills: bool) -> float:
 
     import mmkd  # noqa: F401
     from mmkd.models.build import resolve_model_cfg
+
     cfg = Config.fromfile(osp.join(ROOT, config))
     model_cfg = resolve_model_cfg(cfg.model.student) if distills else cfg.model
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
@@ -250,10 +298,15 @@ def main() -> None:
     print(generate_digits_cifar10(osp.join(args.data, 'digits_cifar10')), flush=True)
     results = [run_task(task, args, py) for task in TASKS]
     print('\n== report: comparison panels and training curves', flush=True)
-    pictures = [p for task, (_, finished) in zip(TASKS, results)
-                for p in write_report(task, finished, args, py)]
-    print(f'\n== mmkd demo (test split, last checkpoint, seed {args.seed}; '
-          f'{time.time() - start:.0f} s in all)')
+    pictures = [
+        p
+        for task, (_, finished) in zip(TASKS, results)
+        for p in write_report(task, finished, args, py)
+    ]
+    print(
+        f'\n== mmkd demo (test split, last checkpoint, seed {args.seed}; '
+        f'{time.time() - start:.0f} s in all)'
+    )
     for task, (rows, _) in zip(TASKS, results):
         print_table(task, rows)
     print(f'\npictures ({osp.join(args.work_dir, "report")}):')
@@ -268,11 +321,35 @@ def write_report(task: Task, finished: list, args: argparse.Namespace, py: str) 
     alone = next(f for f in finished if not f[0].distills and f is not finished[0])
     distilled = [f for f in finished if f[0].distills][-1]
     (run_cfg, _, ckpt, opts), (alone_run, _, alone_ckpt, _) = distilled, alone
-    run([py, 'tools/analysis/compare.py', run_cfg.config, ckpt, '--student-alone',
-         alone_run.config, alone_ckpt, '--images', '3', '--out', out, '--cfg-options', *opts])
+    run(
+        [
+            py,
+            'tools/analysis/compare.py',
+            run_cfg.config,
+            ckpt,
+            '--student-alone',
+            alone_run.config,
+            alone_ckpt,
+            '--images',
+            '3',
+            '--out',
+            out,
+            '--cfg-options',
+            *opts,
+        ]
+    )
     curves = osp.join(out, 'curves.png')
-    run([py, 'tools/analysis/plot_logs.py', *[f[1] for f in finished],
-         '--names', *[f[0].name for f in finished], '--out', curves])
+    run(
+        [
+            py,
+            'tools/analysis/plot_logs.py',
+            *[f[1] for f in finished],
+            '--names',
+            *[f[0].name for f in finished],
+            '--out',
+            curves,
+        ]
+    )
     return sorted(osp.join(out, n) for n in os.listdir(out) if n.endswith('.png'))
 
 
@@ -281,8 +358,11 @@ def run_task(task: Task, args: argparse.Namespace, py: str) -> tuple:
     train side by side, then the distilled ones (they need the teacher's checkpoint).
     Returns the table rows and, per run, (run, work dir, checkpoint, its --cfg-options)."""
     work_dirs = {r.name: osp.join(args.work_dir, r.name) for r in task.runs}
-    opts = {r.name: data_root_opts(r.config, f'{args.data}/{task.dataset}')
-            + [f'randomness.seed={args.seed}'] for r in task.runs}
+    opts = {
+        r.name: data_root_opts(r.config, f'{args.data}/{task.dataset}')
+        + [f'randomness.seed={args.seed}']
+        for r in task.runs
+    }
     checkpoints = {}
     teacher = task.runs[0]
     for distills in (False, True):
@@ -299,16 +379,40 @@ def run_task(task: Task, args: argparse.Namespace, py: str) -> tuple:
             else:
                 todo.append(r)
         if todo:
-            run_parallel([[py, 'tools/train.py', r.config, '--work-dir', work_dirs[r.name],
-                           '--cfg-options', *opts[r.name]] for r in todo])
+            run_parallel(
+                [
+                    [
+                        py,
+                        'tools/train.py',
+                        r.config,
+                        '--work-dir',
+                        work_dirs[r.name],
+                        '--cfg-options',
+                        *opts[r.name],
+                    ]
+                    for r in todo
+                ]
+            )
             for r in todo:
                 checkpoints[r.name] = last_saved_checkpoint(work_dirs[r.name])
     rows = []
     for r in task.runs:
         work_dir, ckpt = work_dirs[r.name], checkpoints[r.name]
         metrics_file = osp.join(work_dir, 'metrics_last.json')
-        run([py, 'tools/test.py', r.config, ckpt, '--work-dir', osp.join(work_dir, 'test'),
-             '--metrics-out', metrics_file, '--cfg-options', *opts[r.name]])
+        run(
+            [
+                py,
+                'tools/test.py',
+                r.config,
+                ckpt,
+                '--work-dir',
+                osp.join(work_dir, 'test'),
+                '--metrics-out',
+                metrics_file,
+                '--cfg-options',
+                *opts[r.name],
+            ]
+        )
         metrics = json.load(open(metrics_file))
         exported = ''
         if r.distills:
@@ -327,15 +431,23 @@ def print_table(task: Task, rows: list) -> None:
     table.align['model'] = 'l'
     table.set_style(TableStyle.MARKDOWN)
     for label, params, metrics, _, _ in rows:
-        table.add_row([label, f'{params:.2f}M', *(f'{metrics[c]:.2f}' for c in columns),
-                       f'{metrics[metric] - baseline:+.2f}'])
+        table.add_row(
+            [
+                label,
+                f'{params:.2f}M',
+                *(f'{metrics[c]:.2f}' for c in columns),
+                f'{metrics[metric] - baseline:+.2f}',
+            ]
+        )
     print(table)
     print('checkpoints:')
     for label, _, _, ckpt, exported in rows:
         print(f'  {label}: {ckpt}')
         if exported:
-            print(f'    exported student (plain upstream model): {exported} '
-                  f'(+ {exported[:-4]}_config.py)')
+            print(
+                f'    exported student (plain upstream model): {exported} '
+                f'(+ {exported[:-4]}_config.py)'
+            )
 
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@ Writes OUT.pth (student weights only, upstream key names) and OUT_config.py (the
 with the data and evaluation settings), which the upstream tools load as they are, e.g.
 `python mmsegmentation/tools/test.py OUT_config.py OUT.pth`.
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -25,20 +26,26 @@ from mmkd.apis.export import run_config  # noqa: E402
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        epilog='Which config is exported: the run\'s own, i.e. the merged config (with every '
-               '--cfg-options of the training run) that tools/train.py keeps in the work dir as '
-               'JSON, <checkpoint dir>/<DISTILL_CONFIG name>.json, when it is there and its '
-               'student fits the checkpoint; otherwise DISTILL_CONFIG. --cfg-options here '
-               'are merged on top of whichever is used. The checkpoint\'s student must fit that '
-               'config exactly (every weight, every shape), or nothing is written.')
+        epilog="Which config is exported: the run's own, i.e. the merged config (with every "
+        '--cfg-options of the training run) that tools/train.py keeps in the work dir as '
+        'JSON, <checkpoint dir>/<DISTILL_CONFIG name>.json, when it is there and its '
+        'student fits the checkpoint; otherwise DISTILL_CONFIG. --cfg-options here '
+        "are merged on top of whichever is used. The checkpoint's student must fit that "
+        'config exactly (every weight, every shape), or nothing is written.',
+    )
     parser.add_argument('config', help='the distillation config the checkpoint was trained with')
     parser.add_argument('checkpoint', help='a distiller checkpoint (e.g. iter_2000.pth)')
     parser.add_argument('out', help='where to write the student checkpoint (.pth)')
-    parser.add_argument('--config-out', help='where to write the student config '
-                                             '(default: OUT_config.py)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, as for tools/train.py (applied on top of '
-                             'the run\'s kept config when that is used)')
+    parser.add_argument(
+        '--config-out', help='where to write the student config (default: OUT_config.py)'
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, as for tools/train.py (applied on top of '
+        "the run's kept config when that is used)",
+    )
     return parser.parse_args()
 
 

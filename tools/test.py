@@ -8,6 +8,7 @@ mmseg's / mmpretrain's own test tools report for the exported student.
     python tools/test.py DISTILL_CONFIG --teacher          # the teacher, from teacher_ckpt
     python tools/test.py CONFIG CHECKPOINT --show-dir vis/ --out preds/   # pictures, raw output
 """
+
 import argparse
 import json
 import os
@@ -33,20 +34,33 @@ from mmkd.visualization import configure_test_outputs  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Evaluate a model, a distilled student or a '
-                                                 'distiller\'s teacher')
+    parser = argparse.ArgumentParser(
+        description="Evaluate a model, a distilled student or a distiller's teacher"
+    )
     parser.add_argument('config')
     parser.add_argument('checkpoint', nargs='?', help='not needed with --teacher')
-    parser.add_argument('--teacher', nargs='?', const='', default=None, metavar='NAME',
-                        help='evaluate the teacher of a distillation config (its teacher_ckpt);'
-                             ' with several teachers, the one named NAME')
+    parser.add_argument(
+        '--teacher',
+        nargs='?',
+        const='',
+        default=None,
+        metavar='NAME',
+        help='evaluate the teacher of a distillation config (its teacher_ckpt);'
+        ' with several teachers, the one named NAME',
+    )
     parser.add_argument('--metrics-out', help='write the metrics as JSON to this file')
-    parser.add_argument('--show-dir', help='draw every test image with its prediction into this '
-                        'folder (segmentation: mmseg overlays; depth: depth maps with a colour '
-                        'bar; classification: class and score)')
-    parser.add_argument('--out', help='raw predictions: a folder of PNG label / depth maps '
-                        '(segmentation, depth, as mmseg writes them) or a JSON file '
-                        '(classification)')
+    parser.add_argument(
+        '--show-dir',
+        help='draw every test image with its prediction into this '
+        'folder (segmentation: mmseg overlays; depth: depth maps with a colour '
+        'bar; classification: class and score)',
+    )
+    parser.add_argument(
+        '--out',
+        help='raw predictions: a folder of PNG label / depth maps '
+        '(segmentation, depth, as mmseg writes them) or a JSON file '
+        '(classification)',
+    )
     add_runner_args(parser)
     return parser.parse_args()
 
@@ -56,12 +70,15 @@ def _teacher(cfg: Config, name: str):
     teachers = cfg.model.get('teachers')
     if not teachers:
         if name:
-            raise ConfigError(f'--teacher {name}: this config has one teacher; give --teacher '
-                              'alone.')
+            raise ConfigError(
+                f'--teacher {name}: this config has one teacher; give --teacher alone.'
+            )
         return cfg.model.teacher_ckpt, resolve_model_cfg(cfg.model.teacher)
     if name not in teachers:
-        raise ConfigError(f'--teacher {name!r}: name one of the teachers: '
-                          f'{", ".join(teachers)} (e.g. --teacher {next(iter(teachers))}).')
+        raise ConfigError(
+            f'--teacher {name!r}: name one of the teachers: '
+            f'{", ".join(teachers)} (e.g. --teacher {next(iter(teachers))}).'
+        )
     return teachers[name].get('ckpt'), resolve_model_cfg(teachers[name]['model'])
 
 
@@ -71,8 +88,9 @@ def build_cfg(args: argparse.Namespace) -> Config:
     if is_distiller_config(cfg):
         if args.teacher is not None:
             checkpoint, model = _teacher(cfg, args.teacher)
-            model['data_preprocessor'] = cfg.model.get('data_preprocessor') or \
-                resolve_model_cfg(cfg.model.student).get('data_preprocessor')
+            model['data_preprocessor'] = cfg.model.get('data_preprocessor') or resolve_model_cfg(
+                cfg.model.student
+            ).get('data_preprocessor')
             cfg.custom_hooks = []
             cfg.model = model
         else:

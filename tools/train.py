@@ -7,11 +7,12 @@ CPU multi-process support, exact resuming and clear errors.
 A config with ``aid_adaptation = dict(config=...)`` (configs/aid/) runs AID's teacher adaptation
 first, in the same processes, unless its adapted teacher file already exists.
 """
+
 import argparse
 import os.path as osp
 import sys
-from typing import Optional
 import warnings
+from typing import Optional
 
 import torch
 from mmengine.config import Config
@@ -24,10 +25,9 @@ warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import mmkd  # noqa: E402,F401  (registers mmkd, allows safe loading of MMEngine checkpoints)
 from mmkd.apis.aid import adaptation_stage  # noqa: E402
 from mmkd.apis.checkpoint_fit import check_runner_checkpoint  # noqa: E402
-from mmkd.apis.export import write_run_config  # noqa: E402
 from mmkd.apis.cli import add_runner_args, load_config, run_cli  # noqa: E402
-from mmkd.apis.preflight import (add_data_check_hook, custom_hooks, preflight,  # noqa: E402
-                                  train_splits)
+from mmkd.apis.export import write_run_config  # noqa: E402
+from mmkd.apis.preflight import add_data_check_hook, custom_hooks, preflight, train_splits  # noqa: E402
 from mmkd.engine import setup_cpu_distributed  # noqa: E402
 from mmkd.engine.checkpoint import load_checkpoint_file  # noqa: E402
 
@@ -35,14 +35,22 @@ from mmkd.engine.checkpoint import load_checkpoint_file  # noqa: E402
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model or distil a student')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--resume', nargs='?', type=str, const='auto',
-                        help='resume from the given checkpoint, or from the latest one in the '
-                             'work dir when no path is given')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from the given checkpoint, or from the latest one in the '
+        'work dir when no path is given',
+    )
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
-    parser.add_argument('--load-partial', action='store_true',
-                        help='load_from: load only the weights that fit and skip the others '
-                             '(MMEngine\'s non-strict fine-tuning, e.g. to another class count); '
-                             'without it a checkpoint that does not fit stops the run')
+    parser.add_argument(
+        '--load-partial',
+        action='store_true',
+        help='load_from: load only the weights that fit and skip the others '
+        "(MMEngine's non-strict fine-tuning, e.g. to another class count); "
+        'without it a checkpoint that does not fit stops the run',
+    )
     add_runner_args(parser)
     return parser.parse_args()
 
@@ -63,11 +71,14 @@ def prepare(cfg: Config, args: argparse.Namespace, resume: Optional[str]) -> Con
     if not any(str(h.get('type', '')).endswith('ExactResumeHook') for h in hooks):
         hooks.append(dict(type='mmkd.ExactResumeHook'))  # checkpoints resume exactly
     if args.launcher != 'none' and not any(
-            str(h.get('type', '')).endswith('ValidateRankZeroModelHook') for h in hooks):
+        str(h.get('type', '')).endswith('ValidateRankZeroModelHook') for h in hooks
+    ):
         hooks.append(dict(type='mmkd.ValidateRankZeroModelHook'))  # validated model == saved
     checkpoint_hook = (cfg.get('default_hooks') or {}).get('checkpoint')
-    if checkpoint_hook and checkpoint_hook.get('type') in ('CheckpointHook',
-                                                           'mmengine.CheckpointHook'):
+    if checkpoint_hook and checkpoint_hook.get('type') in (
+        'CheckpointHook',
+        'mmengine.CheckpointHook',
+    ):
         checkpoint_hook['type'] = 'mmkd.CheckpointHook'  # deletes old checkpoints after a save
     add_data_check_hook(cfg)  # data faults name their file
     setup_cpu_distributed(cfg, args.launcher)

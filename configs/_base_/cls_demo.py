@@ -7,6 +7,7 @@ _base_ = [
 ]
 custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
 # mmpretrain's runtime defines these; adjusted here for the short schedule
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=15),
-                     logger=dict(type='LoggerHook', interval=10))
+default_hooks = dict(
+    checkpoint=dict(type='CheckpointHook', interval=15), logger=dict(type='LoggerHook', interval=10)
+)
 randomness = dict(seed=0)

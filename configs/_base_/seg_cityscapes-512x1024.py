@@ -9,6 +9,12 @@ _base_ = [
 custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
 crop_size = (512, 1024)
 # the runner gives this to a model without its own (mmseg's configs set it the same way)
-data_preprocessor = dict(type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-                         std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0,
-                         seg_pad_val=255, size=crop_size)
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255,
+    size=crop_size,
+)

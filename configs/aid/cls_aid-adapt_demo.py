@@ -10,7 +10,8 @@ model = dict(
     taps=dict(logits='head.fc'),
     relation=dict(type='mmkd.IntraClassRelation', tau=4.0),
     anchor=dict(type='mmkd.KLDivergence', tau=4.0),
-    alpha=1.0, beta=1.0,
+    alpha=1.0,
+    beta=1.0,
 )
 # a short fine-tuning: 5 epochs at a constant small learning rate, validation every epoch
 optim_wrapper = dict(optimizer=dict(lr=0.005))

@@ -10,7 +10,8 @@ model = dict(
     taps=dict(logits='head.fc'),
     relation=dict(type='mmkd.IntraClassRelation', tau=4.0),
     anchor=dict(type='mmkd.KLDivergence', tau=4.0),
-    alpha=1.0, beta=1.0,
+    alpha=1.0,
+    beta=1.0,
 )
 optim_wrapper = dict(optimizer=dict(lr=0.005))
 param_scheduler = dict(_delete_=True, type='ConstantLR', factor=1.0, by_epoch=True)

@@ -11,7 +11,8 @@ model = dict(
     taps=dict(logits='decode_head.depth_act'),
     relation=dict(type='mmkd.LogDepthRelation'),
     anchor=dict(type='mmkd.DepthResponseLoss', mode='silog'),
-    alpha=1.0, beta=1.0,
+    alpha=1.0,
+    beta=1.0,
 )
 # a gentler learning rate than segmentation's: the demo depth teacher's RMSE moves by ~0.02 m
 # within 30 iterations of plain fine-tuning at 5e-5 (alpha = 0), more than the tolerance

@@ -10,7 +10,8 @@ model = dict(
     taps=dict(logits='decode_head.depth_act'),
     relation=dict(type='mmkd.LogDepthRelation'),
     anchor=dict(type='mmkd.DepthResponseLoss', mode='silog'),
-    alpha=1.0, beta=1.0,
+    alpha=1.0,
+    beta=1.0,
 )
 adapt_iters = 2000
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

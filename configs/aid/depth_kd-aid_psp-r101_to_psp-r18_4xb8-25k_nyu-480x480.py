@@ -4,15 +4,23 @@
 _base_ = ['../_base_/depth_nyu-480x480.py', '../_base_/models/depth_psp.py']
 aid_adaptation = dict(
     config='configs/aid/depth_aid-adapt_psp-r101-for-psp-r18_4xb8-2k_nyu-480x480.py',
-    work_dir='work_dirs/depth_aid-adapt_psp-r101-for-psp-r18_4xb8-2k_nyu-480x480')
+    work_dir='work_dirs/depth_aid-adapt_psp-r101-for-psp-r18_4xb8-2k_nyu-480x480',
+)
 model = dict(
     type='mmkd.Distiller',
     student=_base_.depth_psp_r18,
     teacher=dict(_base_.depth_psp_r101, pretrained=None),
     teacher_ckpt='work_dirs/depth_aid-adapt_psp-r101-for-psp-r18_4xb8-2k_nyu-480x480/'
-                 'adapted_teacher.pth',
+    'adapted_teacher.pth',
     taps=dict(depth='decode_head.depth_act'),
-    losses=dict(depth=dict(type='mmkd.DepthResponseLoss', mode='silog', loss_weight=1.0,
-                           student='depth', teacher='depth')),
+    losses=dict(
+        depth=dict(
+            type='mmkd.DepthResponseLoss',
+            mode='silog',
+            loss_weight=1.0,
+            student='depth',
+            teacher='depth',
+        )
+    ),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -3,8 +3,9 @@
 #   python tools/train.py configs/aid/depth_sdkd-aid_demo.py
 # stage 1 (configs/aid/depth_aid-adapt_demo.py) runs first unless its adapted teacher exists.
 _base_ = ['../_base_/depth_demo.py', '../_base_/models/demo_depth.py']
-aid_adaptation = dict(config='configs/aid/depth_aid-adapt_demo.py',
-                      work_dir='work_dirs/depth_aid-adapt_demo')
+aid_adaptation = dict(
+    config='configs/aid/depth_aid-adapt_demo.py', work_dir='work_dirs/depth_aid-adapt_demo'
+)
 model = dict(
     type='mmkd.SDKD',
     student=_base_.depth_demo_student,
@@ -17,5 +18,7 @@ model = dict(
     lambda_=1.0,
 )
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'ffb': dict(lr_mult=1.0)}))
-custom_hooks = [dict(type='mmkd.TeacherReferenceHook'),
-                dict(type='mmkd.SDKDPhaseHook', begin_iter=300)]
+custom_hooks = [
+    dict(type='mmkd.TeacherReferenceHook'),
+    dict(type='mmkd.SDKDPhaseHook', begin_iter=300),
+]

@@ -4,13 +4,14 @@
 _base_ = ['../_base_/depth_nyu-480x480.py', '../_base_/models/depth_psp.py']
 aid_adaptation = dict(
     config='configs/aid/depth_aid-adapt_psp-r101-for-psp-r18_4xb8-2k_nyu-480x480.py',
-    work_dir='work_dirs/depth_aid-adapt_psp-r101-for-psp-r18_4xb8-2k_nyu-480x480')
+    work_dir='work_dirs/depth_aid-adapt_psp-r101-for-psp-r18_4xb8-2k_nyu-480x480',
+)
 model = dict(
     type='mmkd.SDKD',
     student=_base_.depth_psp_r18,
     teacher=dict(_base_.depth_psp_r101, pretrained=None),
     teacher_ckpt='work_dirs/depth_aid-adapt_psp-r101-for-psp-r18_4xb8-2k_nyu-480x480/'
-                 'adapted_teacher.pth',
+    'adapted_teacher.pth',
     taps=dict(logits='decode_head.depth_act'),
     fusion=dict(student='backbone.layer3', teacher='backbone.layer3'),
     ffb=dict(channels=256, num_convs=2, norm_cfg=dict(type='SyncBN')),
@@ -18,5 +19,7 @@ model = dict(
     lambda_=1.0,
 )
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'ffb': dict(lr_mult=1.0)}))
-custom_hooks = [dict(type='mmkd.TeacherReferenceHook'),
-                dict(type='mmkd.SDKDPhaseHook', begin_iter=12500)]
+custom_hooks = [
+    dict(type='mmkd.TeacherReferenceHook'),
+    dict(type='mmkd.SDKDPhaseHook', begin_iter=12500),
+]

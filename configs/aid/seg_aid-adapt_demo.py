@@ -11,7 +11,8 @@ model = dict(
     taps=dict(logits='decode_head.conv_seg'),
     relation=dict(type='mmkd.IntraClassRelation', tau=4.0),
     anchor=dict(type='mmkd.KLDivergence', tau=1.0),
-    alpha=1.0, beta=1.0,
+    alpha=1.0,
+    beta=1.0,
 )
 # a short fine-tuning: constant small learning rate, validation every 30 iterations
 adapt_iters = 150

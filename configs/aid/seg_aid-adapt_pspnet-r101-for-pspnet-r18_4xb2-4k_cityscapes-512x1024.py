@@ -4,16 +4,19 @@
 _base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
     type='mmkd.AIDTeacherAdapter',
-    teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
-                 pretrained=None),
+    teacher=dict(
+        cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py', pretrained=None
+    ),
     teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
-    reference_student=dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
-                           pretrained=None),
+    reference_student=dict(
+        cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py', pretrained=None
+    ),
     reference_student_ckpt='checkpoints/pspnet_r18-d8_512x1024_80k_cityscapes.pth',
     taps=dict(logits='decode_head.conv_seg'),
     relation=dict(type='mmkd.IntraClassRelation', tau=4.0),
     anchor=dict(type='mmkd.KLDivergence', tau=1.0),
-    alpha=1.0, beta=1.0,
+    alpha=1.0,
+    beta=1.0,
 )
 adapt_iters = 4000
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

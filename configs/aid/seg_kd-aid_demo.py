@@ -3,15 +3,19 @@
 #   python tools/train.py configs/aid/seg_kd-aid_demo.py
 # stage 1 (configs/aid/seg_aid-adapt_demo.py) runs first unless its adapted teacher exists.
 _base_ = ['../_base_/seg_demo.py', '../_base_/models/demo_seg.py']
-aid_adaptation = dict(config='configs/aid/seg_aid-adapt_demo.py',
-                      work_dir='work_dirs/seg_aid-adapt_demo')
+aid_adaptation = dict(
+    config='configs/aid/seg_aid-adapt_demo.py', work_dir='work_dirs/seg_aid-adapt_demo'
+)
 model = dict(
     type='mmkd.Distiller',
     student=_base_.seg_demo_student,
     teacher=_base_.seg_demo_teacher,
     teacher_ckpt='work_dirs/seg_aid-adapt_demo/adapted_teacher.pth',
     taps=dict(logits='decode_head.conv_seg'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=1.0, loss_weight=3.0,
-                        student='logits', teacher='logits')),
+    losses=dict(
+        kd=dict(
+            type='mmkd.KLDivergence', tau=1.0, loss_weight=3.0, student='logits', teacher='logits'
+        )
+    ),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

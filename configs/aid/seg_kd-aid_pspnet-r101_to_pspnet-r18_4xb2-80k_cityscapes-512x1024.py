@@ -4,16 +4,21 @@
 _base_ = ['../_base_/seg_cityscapes-512x1024.py']
 aid_adaptation = dict(
     config='configs/aid/seg_aid-adapt_pspnet-r101-for-pspnet-r18_4xb2-4k_cityscapes-512x1024.py',
-    work_dir='work_dirs/seg_aid-adapt_pspnet-r101-for-pspnet-r18_4xb2-4k_cityscapes-512x1024')
+    work_dir='work_dirs/seg_aid-adapt_pspnet-r101-for-pspnet-r18_4xb2-4k_cityscapes-512x1024',
+)
 model = dict(
     type='mmkd.Distiller',
     student=dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
-    teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
-                 pretrained=None),
+    teacher=dict(
+        cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py', pretrained=None
+    ),
     teacher_ckpt='work_dirs/seg_aid-adapt_pspnet-r101-for-pspnet-r18_4xb2-4k_'
-                 'cityscapes-512x1024/adapted_teacher.pth',
+    'cityscapes-512x1024/adapted_teacher.pth',
     taps=dict(logits='decode_head.conv_seg'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=1.0, loss_weight=3.0,
-                        student='logits', teacher='logits')),
+    losses=dict(
+        kd=dict(
+            type='mmkd.KLDivergence', tau=1.0, loss_weight=3.0, student='logits', teacher='logits'
+        )
+    ),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

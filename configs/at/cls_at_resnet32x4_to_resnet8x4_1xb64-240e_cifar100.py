@@ -8,8 +8,12 @@ model = dict(
     teacher=_base_.resnet32x4,
     teacher_ckpt='work_dirs/cls_resnet32x4_1xb64-240e_cifar100/epoch_240.pth',
     taps=dict(s1='backbone.layer1', s2='backbone.layer2', s3='backbone.layer3'),
-    losses={f'at{i}': dict(type='mmkd.ATLoss', p=2.0, loss_weight=1000.0,
-                           student=f's{i}', teacher=f's{i}') for i in (1, 2, 3)},
+    losses={
+        f'at{i}': dict(
+            type='mmkd.ATLoss', p=2.0, loss_weight=1000.0, student=f's{i}', teacher=f's{i}'
+        )
+        for i in (1, 2, 3)
+    },
     student_loss_weight=1.0,
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -8,10 +8,13 @@ _base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
     type='mmkd.Distiller',
     student=dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
-    teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
-                 pretrained=None),
+    teacher=dict(
+        cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py', pretrained=None
+    ),
     teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
     taps=dict(c4='backbone[3]'),
-    losses=dict(at=dict(type='mmkd.ATLoss', p=2.0, loss_weight=65536.0, student='c4', teacher='c4')),
+    losses=dict(
+        at=dict(type='mmkd.ATLoss', p=2.0, loss_weight=65536.0, student='c4', teacher='c4')
+    ),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

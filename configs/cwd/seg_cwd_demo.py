@@ -8,7 +8,14 @@ model = dict(
     teacher=_base_.seg_demo_teacher,
     teacher_ckpt='work_dirs/seg_pspnet-r18w32_demo-600it_embedded-cityscapes/iter_600.pth',
     taps=dict(logits='decode_head.conv_seg'),
-    losses=dict(cwd=dict(type='mmkd.ChannelWiseDivergence', tau=4.0, loss_weight=3.0,
-                         student='logits', teacher='logits')),
+    losses=dict(
+        cwd=dict(
+            type='mmkd.ChannelWiseDivergence',
+            tau=4.0,
+            loss_weight=3.0,
+            student='logits',
+            teacher='logits',
+        )
+    ),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -7,8 +7,18 @@ model = dict(
     teacher=_base_.cls_demo_teacher,
     teacher_ckpt='work_dirs/cls_resnet20_demo-15e_embedded-digits/epoch_15.pth',
     taps=dict(logits='head.fc'),
-    losses=dict(dkd=dict(type='mmkd.DKDLoss', alpha=1.0, beta=8.0, tau=4.0, warmup=2,
-                         warmup_by='epoch', student='logits', teacher='logits')),
+    losses=dict(
+        dkd=dict(
+            type='mmkd.DKDLoss',
+            alpha=1.0,
+            beta=8.0,
+            tau=4.0,
+            warmup=2,
+            warmup_by='epoch',
+            student='logits',
+            teacher='logits',
+        )
+    ),
     student_loss_weight=1.0,
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

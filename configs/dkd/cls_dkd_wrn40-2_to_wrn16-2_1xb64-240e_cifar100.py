@@ -7,8 +7,18 @@ model = dict(
     teacher=_base_.wrn_40_2,
     teacher_ckpt='work_dirs/cls_wrn40-2_1xb64-240e_cifar100/epoch_240.pth',
     taps=dict(logits='head.fc'),
-    losses=dict(dkd=dict(type='mmkd.DKDLoss', alpha=1.0, beta=6.0, tau=4.0, warmup=20,
-                         warmup_by='epoch', student='logits', teacher='logits')),
+    losses=dict(
+        dkd=dict(
+            type='mmkd.DKDLoss',
+            alpha=1.0,
+            beta=6.0,
+            tau=4.0,
+            warmup=20,
+            warmup_by='epoch',
+            student='logits',
+            teacher='logits',
+        )
+    ),
     student_loss_weight=1.0,
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -6,12 +6,24 @@ _base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
     type='mmkd.Distiller',
     student=dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
-    teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
-                 pretrained=None),
+    teacher=dict(
+        cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py', pretrained=None
+    ),
     teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
     taps=dict(logits='decode_head.conv_seg'),
-    losses=dict(dkd=dict(type='mmkd.DKDLoss', alpha=1.0, beta=8.0, tau=1.0, loss_weight=3.0,
-                         warmup=6667, warmup_by='iter', ignore_index=255,
-                         student='logits', teacher='logits')),
+    losses=dict(
+        dkd=dict(
+            type='mmkd.DKDLoss',
+            alpha=1.0,
+            beta=8.0,
+            tau=1.0,
+            loss_weight=3.0,
+            warmup=6667,
+            warmup_by='iter',
+            ignore_index=255,
+            student='logits',
+            teacher='logits',
+        )
+    ),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -8,9 +8,15 @@ model = dict(
     teacher=_base_.resnet32x4,
     teacher_ckpt='work_dirs/cls_resnet32x4_1xb64-240e_cifar100/epoch_240.pth',
     taps=dict(hint='backbone.layer2'),
-    losses=dict(fitnet=dict(type='mmkd.MSEFeature', loss_weight=100.0, student='hint', teacher='hint',
-                            connector=dict(type='mmkd.ConvConnector', in_channels=128,
-                                           out_channels=128))),
+    losses=dict(
+        fitnet=dict(
+            type='mmkd.MSEFeature',
+            loss_weight=100.0,
+            student='hint',
+            teacher='hint',
+            connector=dict(type='mmkd.ConvConnector', in_channels=128, out_channels=128),
+        )
+    ),
     student_loss_weight=1.0,
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -7,9 +7,15 @@ model = dict(
     teacher=_base_.wrn_40_2,
     teacher_ckpt='work_dirs/cls_wrn40-2_1xb64-240e_cifar100/epoch_240.pth',
     taps=dict(hint='backbone.layer2'),
-    losses=dict(fitnet=dict(type='mmkd.MSEFeature', loss_weight=100.0, student='hint', teacher='hint',
-                            connector=dict(type='mmkd.ConvConnector', in_channels=64,
-                                           out_channels=64))),
+    losses=dict(
+        fitnet=dict(
+            type='mmkd.MSEFeature',
+            loss_weight=100.0,
+            student='hint',
+            teacher='hint',
+            connector=dict(type='mmkd.ConvConnector', in_channels=64, out_channels=64),
+        )
+    ),
     student_loss_weight=1.0,
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

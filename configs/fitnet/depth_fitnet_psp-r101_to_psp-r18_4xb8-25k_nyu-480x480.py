@@ -8,8 +8,14 @@ model = dict(
     teacher=dict(_base_.depth_psp_r101, pretrained=None),
     teacher_ckpt='work_dirs/depth_psp-r101_4xb8-25k_nyu-480x480/iter_25000.pth',
     taps=dict(c4='backbone[3]'),
-    losses=dict(fitnet=dict(type='mmkd.MSEFeature', loss_weight=1.0, student='c4', teacher='c4',
-                            connector=dict(type='mmkd.ConvConnector', in_channels=512,
-                                           out_channels=2048))),
+    losses=dict(
+        fitnet=dict(
+            type='mmkd.MSEFeature',
+            loss_weight=1.0,
+            student='c4',
+            teacher='c4',
+            connector=dict(type='mmkd.ConvConnector', in_channels=512, out_channels=2048),
+        )
+    ),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

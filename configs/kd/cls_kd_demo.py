@@ -8,8 +8,11 @@ model = dict(
     teacher=_base_.cls_demo_teacher,
     teacher_ckpt='work_dirs/cls_resnet20_demo-15e_embedded-digits/epoch_15.pth',
     taps=dict(logits='head.fc'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=4.0, loss_weight=0.9,
-                        student='logits', teacher='logits')),
+    losses=dict(
+        kd=dict(
+            type='mmkd.KLDivergence', tau=4.0, loss_weight=0.9, student='logits', teacher='logits'
+        )
+    ),
     student_loss_weight=0.1,
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

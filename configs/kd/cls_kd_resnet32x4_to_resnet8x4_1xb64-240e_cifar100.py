@@ -6,8 +6,11 @@ model = dict(
     teacher=_base_.resnet32x4,
     teacher_ckpt='work_dirs/cls_resnet32x4_1xb64-240e_cifar100/epoch_240.pth',
     taps=dict(logits='head.fc'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=4.0, loss_weight=0.9,
-                        student='logits', teacher='logits')),
+    losses=dict(
+        kd=dict(
+            type='mmkd.KLDivergence', tau=4.0, loss_weight=0.9, student='logits', teacher='logits'
+        )
+    ),
     student_loss_weight=0.1,
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -8,7 +8,14 @@ model = dict(
     teacher=_base_.depth_demo_teacher,
     teacher_ckpt='work_dirs/depth_psp-r18w32_demo-600it_embedded-nyu/iter_600.pth',
     taps=dict(depth='decode_head.depth_act'),
-    losses=dict(depth=dict(type='mmkd.DepthResponseLoss', mode='silog', loss_weight=1.0,
-                           student='depth', teacher='depth')),
+    losses=dict(
+        depth=dict(
+            type='mmkd.DepthResponseLoss',
+            mode='silog',
+            loss_weight=1.0,
+            student='depth',
+            teacher='depth',
+        )
+    ),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

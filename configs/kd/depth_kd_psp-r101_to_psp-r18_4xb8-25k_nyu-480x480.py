@@ -7,7 +7,14 @@ model = dict(
     teacher=dict(_base_.depth_psp_r101, pretrained=None),
     teacher_ckpt='work_dirs/depth_psp-r101_4xb8-25k_nyu-480x480/iter_25000.pth',
     taps=dict(depth='decode_head.depth_act'),
-    losses=dict(depth=dict(type='mmkd.DepthResponseLoss', mode='silog', loss_weight=1.0,
-                           student='depth', teacher='depth')),
+    losses=dict(
+        depth=dict(
+            type='mmkd.DepthResponseLoss',
+            mode='silog',
+            loss_weight=1.0,
+            student='depth',
+            teacher='depth',
+        )
+    ),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

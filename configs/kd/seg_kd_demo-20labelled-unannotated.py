@@ -8,16 +8,31 @@ model = dict(
     student=_base_.seg_demo_student,
     teacher=_base_.seg_demo_teacher,
     teacher_ckpt='work_dirs/seg_pspnet-r18w32_demo-600it_embedded-cityscapes-20labelled/'
-                 'iter_600.pth',
+    'iter_600.pth',
     taps=dict(logits='decode_head.conv_seg'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=1.0, loss_weight=3.0, upsample=8,
-                        student='logits', teacher='logits')),
+    losses=dict(
+        kd=dict(
+            type='mmkd.KLDivergence',
+            tau=1.0,
+            loss_weight=3.0,
+            upsample=8,
+            student='logits',
+            teacher='logits',
+        )
+    ),
 )
 _unannotated = dict(
-    type=_base_.dataset_type, data_root=_base_.data_root, pipeline=_base_.train_pipeline,
-    data_prefix=dict(img_path='leftImg8bit/train_extra', seg_map_path='gtFine/train_extra'))
+    type=_base_.dataset_type,
+    data_root=_base_.data_root,
+    pipeline=_base_.train_pipeline,
+    data_prefix=dict(img_path='leftImg8bit/train_extra', seg_map_path='gtFine/train_extra'),
+)
 # the base's dataset is replaced by the concatenation (its first 20 frames + the unannotated)
 train_dataloader = dict(
-    dataset=dict(_delete_=True, type='ConcatDataset',
-                 datasets=[dict(_base_.train_dataloader.dataset, indices=20), _unannotated]))
+    dataset=dict(
+        _delete_=True,
+        type='ConcatDataset',
+        datasets=[dict(_base_.train_dataloader.dataset, indices=20), _unannotated],
+    )
+)
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -8,10 +8,18 @@ model = dict(
     student=_base_.seg_demo_student,
     teacher=_base_.seg_demo_teacher,
     teacher_ckpt='work_dirs/seg_pspnet-r18w32_demo-600it_embedded-cityscapes-20labelled/'
-                 'iter_600.pth',
+    'iter_600.pth',
     taps=dict(logits='decode_head.conv_seg'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=1.0, loss_weight=3.0, upsample=8,
-                        student='logits', teacher='logits')),
+    losses=dict(
+        kd=dict(
+            type='mmkd.KLDivergence',
+            tau=1.0,
+            loss_weight=3.0,
+            upsample=8,
+            student='logits',
+            teacher='logits',
+        )
+    ),
 )
 train_dataloader = dict(dataset=dict(indices=20))
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -11,8 +11,11 @@ model = dict(
     student_loss_weight=1.0,
     fusion=dict(student='backbone.layer2', teacher='backbone.layer2'),
     ffb=dict(channels=32, num_convs=2),
-    tau=4.0, lambda_=1.0,
+    tau=4.0,
+    lambda_=1.0,
 )
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'ffb': dict(lr_mult=1.0)}))
-custom_hooks = [dict(type='mmkd.TeacherReferenceHook'),
-                dict(type='mmkd.SDKDPhaseHook', begin_epoch=7)]
+custom_hooks = [
+    dict(type='mmkd.TeacherReferenceHook'),
+    dict(type='mmkd.SDKDPhaseHook', begin_epoch=7),
+]

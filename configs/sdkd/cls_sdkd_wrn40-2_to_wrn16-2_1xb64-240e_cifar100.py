@@ -11,9 +11,12 @@ model = dict(
     student_loss_weight=1.0,
     fusion=dict(student='backbone.layer2', teacher='backbone.layer2'),
     ffb=dict(channels=64, num_convs=2, last_act=False),
-    tau=4.0, lambda_=1.0,
+    tau=4.0,
+    lambda_=1.0,
 )
 # one optimizer; the FFB gets its own learning-rate factor (gradients are already separated)
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'ffb': dict(lr_mult=1.0)}))
-custom_hooks = [dict(type='mmkd.TeacherReferenceHook'),
-                dict(type='mmkd.SDKDPhaseHook', begin_epoch=120)]
+custom_hooks = [
+    dict(type='mmkd.TeacherReferenceHook'),
+    dict(type='mmkd.SDKDPhaseHook', begin_epoch=120),
+]

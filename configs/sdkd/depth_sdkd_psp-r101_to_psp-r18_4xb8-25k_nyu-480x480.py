@@ -14,5 +14,7 @@ model = dict(
     lambda_=1.0,
 )
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'ffb': dict(lr_mult=1.0)}))
-custom_hooks = [dict(type='mmkd.TeacherReferenceHook'),
-                dict(type='mmkd.SDKDPhaseHook', begin_iter=12500)]
+custom_hooks = [
+    dict(type='mmkd.TeacherReferenceHook'),
+    dict(type='mmkd.SDKDPhaseHook', begin_iter=12500),
+]

@@ -11,10 +11,13 @@ model = dict(
     taps=dict(logits='decode_head.conv_seg'),
     fusion=dict(student='backbone.layer3', teacher='backbone.layer3'),
     ffb=dict(channels=32, num_convs=2),
-    tau=1.0, lambda_=1.0,
+    tau=1.0,
+    lambda_=1.0,
 )
 # one optimizer for student and FFB (their gradients are separated by SDKD itself). DDP needs no
 # find_unused_parameters: every iteration the student gets gradients from L_S, the FFB from L_PT.
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'ffb': dict(lr_mult=1.0)}))
-custom_hooks = [dict(type='mmkd.TeacherReferenceHook'),
-                dict(type='mmkd.SDKDPhaseHook', begin_iter=300)]
+custom_hooks = [
+    dict(type='mmkd.TeacherReferenceHook'),
+    dict(type='mmkd.SDKDPhaseHook', begin_iter=300),
+]

@@ -4,14 +4,18 @@ _base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
     type='mmkd.SDKD',
     student=dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
-    teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
-                 pretrained=None),
+    teacher=dict(
+        cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py', pretrained=None
+    ),
     teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
     taps=dict(logits='decode_head.conv_seg'),
     fusion=dict(student='backbone.layer3', teacher='backbone.layer3'),
     ffb=dict(channels=256, num_convs=2, norm_cfg=dict(type='SyncBN')),
-    tau=1.0, lambda_=1.0,
+    tau=1.0,
+    lambda_=1.0,
 )
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'ffb': dict(lr_mult=1.0)}))
-custom_hooks = [dict(type='mmkd.TeacherReferenceHook'),
-                dict(type='mmkd.SDKDPhaseHook', begin_iter=40000)]
+custom_hooks = [
+    dict(type='mmkd.TeacherReferenceHook'),
+    dict(type='mmkd.SDKDPhaseHook', begin_iter=40000),
+]

@@ -7,10 +7,16 @@ model = dict(
     teacher=_base_.cls_demo_teacher,
     teacher_ckpt='work_dirs/cls_resnet20_demo-15e_embedded-digits/epoch_15.pth',
     taps=dict(logits='head.fc'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=4.0, loss_weight=0.9,
-                        student='logits', teacher='logits',
-                        teacher_transform=dict(type='mmkd.TopKMask', ratio=0.6,
-                                               dim='channel', fill='zero'))),
+    losses=dict(
+        kd=dict(
+            type='mmkd.KLDivergence',
+            tau=4.0,
+            loss_weight=0.9,
+            student='logits',
+            teacher='logits',
+            teacher_transform=dict(type='mmkd.TopKMask', ratio=0.6, dim='channel', fill='zero'),
+        )
+    ),
     student_loss_weight=0.1,
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -7,10 +7,16 @@ model = dict(
     teacher=_base_.wrn_40_2,
     teacher_ckpt='work_dirs/cls_wrn40-2_1xb64-240e_cifar100/epoch_240.pth',
     taps=dict(logits='head.fc'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=4.0, loss_weight=0.9,
-                        student='logits', teacher='logits',
-                        teacher_transform=dict(type='mmkd.TopKMask', ratio=0.6,
-                                               dim='channel', fill='zero'))),
+    losses=dict(
+        kd=dict(
+            type='mmkd.KLDivergence',
+            tau=4.0,
+            loss_weight=0.9,
+            student='logits',
+            teacher='logits',
+            teacher_transform=dict(type='mmkd.TopKMask', ratio=0.6, dim='channel', fill='zero'),
+        )
+    ),
     student_loss_weight=0.1,
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

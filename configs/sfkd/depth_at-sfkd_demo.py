@@ -7,7 +7,15 @@ model = dict(
     teacher=_base_.depth_demo_teacher,
     teacher_ckpt='work_dirs/depth_psp-r18w32_demo-600it_embedded-nyu/iter_600.pth',
     taps=dict(c4='backbone[3]'),
-    losses=dict(at=dict(type='mmkd.ATLoss', p=2.0, loss_weight=1536.0, student='c4', teacher='c4',
-                        teacher_mask=dict(ratio=0.6))),
+    losses=dict(
+        at=dict(
+            type='mmkd.ATLoss',
+            p=2.0,
+            loss_weight=1536.0,
+            student='c4',
+            teacher='c4',
+            teacher_mask=dict(ratio=0.6),
+        )
+    ),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -9,7 +9,15 @@ model = dict(
     teacher=dict(_base_.depth_psp_r101, pretrained=None),
     teacher_ckpt='work_dirs/depth_psp-r101_4xb8-25k_nyu-480x480/iter_25000.pth',
     taps=dict(c4='backbone[3]'),
-    losses=dict(at=dict(type='mmkd.ATLoss', p=2.0, loss_weight=28800.0, student='c4', teacher='c4',
-                        teacher_mask=dict(ratio=0.6))),
+    losses=dict(
+        at=dict(
+            type='mmkd.ATLoss',
+            p=2.0,
+            loss_weight=28800.0,
+            student='c4',
+            teacher='c4',
+            teacher_mask=dict(ratio=0.6),
+        )
+    ),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -5,13 +5,20 @@ _base_ = ['../_base_/seg_cityscapes-512x1024.py']
 model = dict(
     type='mmkd.Distiller',
     student=dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
-    teacher=dict(cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
-                 pretrained=None),
+    teacher=dict(
+        cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py', pretrained=None
+    ),
     teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
     taps=dict(logits='decode_head.conv_seg'),
-    losses=dict(kd=dict(type='mmkd.KLDivergence', tau=1.0, loss_weight=3.0,
-                        student='logits', teacher='logits',
-                        teacher_transform=dict(type='mmkd.TopKMask', ratio=0.6,
-                                               dim='channel', fill='zero'))),
+    losses=dict(
+        kd=dict(
+            type='mmkd.KLDivergence',
+            tau=1.0,
+            loss_weight=3.0,
+            student='logits',
+            teacher='logits',
+            teacher_transform=dict(type='mmkd.TopKMask', ratio=0.6, dim='channel', fill='zero'),
+        )
+    ),
 )
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook')]

@@ -6,6 +6,7 @@ random weights, and a resumed optimizer fails later with a bare ValueError (or o
 step). The tools call :func:`check_runner_checkpoint` between building the Runner and running it,
 so a checkpoint that does not fit stops with one line naming the keys and the fix.
 """
+
 import copy
 import os.path as osp
 import re
@@ -20,8 +21,12 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import find_latest_checkpoint
 from torch import nn
 
-from mmkd.engine.checkpoint import (KeyMismatch, checkpoint_mismatch_error, compare_state_dicts,
-                                    load_checkpoint_file)
+from mmkd.engine.checkpoint import (
+    KeyMismatch,
+    checkpoint_mismatch_error,
+    compare_state_dicts,
+    load_checkpoint_file,
+)
 from mmkd.models.distillers.term import legacy_term_keys
 from mmkd.utils import ConfigError
 
@@ -36,8 +41,9 @@ def runner_state_dict(checkpoint: object) -> 'OrderedDict[str, object]':
     return OrderedDict((renamed.get(k, k), v) for k, v in state.items())
 
 
-def check_runner_checkpoint(runner: Runner, testing: bool = False,
-                            load_partial: bool = False) -> None:
+def check_runner_checkpoint(
+    runner: Runner, testing: bool = False, load_partial: bool = False
+) -> None:
     """Stop unless the checkpoint the runner will load (``resume`` / ``load_from``) fits its model.
 
     Testing loads strictly (every weight of the model, with its shape); ``load_from`` for training
@@ -63,10 +69,14 @@ def check_strict(model: nn.Module, path: str, config_name: str, what: str = 'mod
     mismatch = compare_state_dicts(own, runner_state_dict(load_checkpoint_file(path, what)))
     if mismatch:
         raise checkpoint_mismatch_error(
-            path, what, mismatch, target=f'the model of {config_name}',
+            path,
+            what,
+            mismatch,
+            target=f'the model of {config_name}',
             fix='tools/test.py loads every weight strictly: give the checkpoint trained with this '
-                'config, or the config (and --cfg-options) the checkpoint was trained with.'
-                + _kind_hint(own, mismatch))
+            'config, or the config (and --cfg-options) the checkpoint was trained with.'
+            + _kind_hint(own, mismatch),
+        )
 
 
 def check_load_from(model: nn.Module, path: str, config_name: str) -> None:
@@ -78,11 +88,14 @@ def check_load_from(model: nn.Module, path: str, config_name: str) -> None:
     fitting = len(state) - len(mismatch.unexpected) - len(mismatch.wrong_shape)
     if mismatch.wrong_shape or fitting == 0 or 2 * fitting < len(state):
         raise checkpoint_mismatch_error(
-            path, 'load_from', mismatch, target=f'the model of {config_name} ({fitting} of its '
-            f'{len(state)} weights fit)',
-            fix='Give a checkpoint of this config\'s model, or train with the config the '
-                'checkpoint came from; to load only the weights that fit on purpose (e.g. another '
-                'class count), add --load-partial.' + _kind_hint(own, mismatch))
+            path,
+            'load_from',
+            mismatch,
+            target=f'the model of {config_name} ({fitting} of its {len(state)} weights fit)',
+            fix="Give a checkpoint of this config's model, or train with the config the "
+            'checkpoint came from; to load only the weights that fit on purpose (e.g. another '
+            'class count), add --load-partial.' + _kind_hint(own, mismatch),
+        )
 
 
 def check_resume(runner: Runner, path: str) -> None:
@@ -104,21 +117,26 @@ def check_resume(runner: Runner, path: str) -> None:
     here = _config_name(runner.cfg)
     origin = _origin_config(checkpoint)
     if origin and origin != osp.splitext(here)[0]:
-        source = (f' It was written by a run of {origin!r} (checkpoint meta). Resume with that '
-                  f'config (tools/train.py <its path>/{origin}.py --resume {path}), or')
+        source = (
+            f' It was written by a run of {origin!r} (checkpoint meta). Resume with that '
+            f'config (tools/train.py <its path>/{origin}.py --resume {path}), or'
+        )
     else:
-        source = (' It was written by a run of this config before the model or optimizer '
-                  'settings changed. Resume with the settings of that run (its work dir holds '
-                  'its config as <config name>.json), or')
+        source = (
+            ' It was written by a run of this config before the model or optimizer '
+            'settings changed. Resume with the settings of that run (its work dir holds '
+            'its config as <config name>.json), or'
+        )
     raise ConfigError(
         f'--resume: checkpoint {path!r} does not fit {here}: {"; ".join(problems)}.{source} '
         'resume a checkpoint of this config (--resume without a path takes the latest one in '
-        'the work dir); to start from its weights only, use load_from.'
-        + _kind_hint(own, mismatch))
+        'the work dir); to start from its weights only, use load_from.' + _kind_hint(own, mismatch)
+    )
 
 
-def optimizer_mismatch(built: object, saved: object,
-                       names: Mapping[torch.Tensor, str]) -> List[str]:
+def optimizer_mismatch(
+    built: object, saved: object, names: Mapping[torch.Tensor, str]
+) -> List[str]:
     """How a saved optimizer state differs from the optimizer this config builds: the parameter
     groups and their sizes, and state tensors (momentum, Adam moments) of another shape."""
     if isinstance(built, OptimWrapperDict):
@@ -129,31 +147,38 @@ def optimizer_mismatch(built: object, saved: object,
             if name not in saved:
                 problems.append(f'optimizer {name!r}: not in the checkpoint')
             else:
-                problems += _one_optimizer(wrapper.optimizer, saved[name], names, f'optimizer {name!r}')
+                problems += _one_optimizer(
+                    wrapper.optimizer, saved[name], names, f'optimizer {name!r}'
+                )
         return problems
     return _one_optimizer(built.optimizer, saved, names, 'optimizer')
 
 
-def _one_optimizer(optimizer: torch.optim.Optimizer, saved: object,
-                   names: Mapping[torch.Tensor, str], label: str) -> List[str]:
+def _one_optimizer(
+    optimizer: torch.optim.Optimizer, saved: object, names: Mapping[torch.Tensor, str], label: str
+) -> List[str]:
     groups = saved.get('param_groups') if isinstance(saved, Mapping) else None
     if not isinstance(groups, list):
         return [f'{label}: the checkpoint holds no optimizer state of this kind']
     saved_sizes = [len(g.get('params', [])) for g in groups]
     own_sizes = [len(g['params']) for g in optimizer.param_groups]
     if saved_sizes != own_sizes:
-        return [f'{label}: {_groups(saved_sizes)} in the checkpoint vs {_groups(own_sizes)} in '
-                'this config']
+        return [
+            f'{label}: {_groups(saved_sizes)} in the checkpoint vs {_groups(own_sizes)} in '
+            'this config'
+        ]
     # torch's Optimizer.load_state_dict pairs saved ids and parameters in group order
     params = [p for g in optimizer.param_groups for p in g['params']]
     position = {pid: i for i, pid in enumerate(chain.from_iterable(g['params'] for g in groups))}
     wrong = []
     for pid, entry in (saved.get('state') or {}).items():
         param = params[position[pid]] if pid in position else None
-        for key, value in (entry.items() if param is not None else ()):
+        for key, value in entry.items() if param is not None else ():
             if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape != param.shape:
-                wrong.append(f'{names.get(param, "?")} ({key} {tuple(value.shape)} vs parameter '
-                             f'{tuple(param.shape)})')
+                wrong.append(
+                    f'{names.get(param, "?")} ({key} {tuple(value.shape)} vs parameter '
+                    f'{tuple(param.shape)})'
+                )
                 break
     if not wrong:
         return []
@@ -164,8 +189,10 @@ def _one_optimizer(optimizer: torch.optim.Optimizer, saved: object,
 def _groups(sizes: List[int]) -> str:
     """'2 parameter groups of 10, 4 parameters', shortened for one group per parameter."""
     shown = ', '.join(map(str, sizes[:4])) + (', ...' if len(sizes) > 4 else '')
-    return (f'{len(sizes)} parameter group{"s" if len(sizes) != 1 else ""} of {shown} '
-            f'parameter{"s" if sum(sizes) != 1 else ""}')
+    return (
+        f'{len(sizes)} parameter group{"s" if len(sizes) != 1 else ""} of {shown} '
+        f'parameter{"s" if sum(sizes) != 1 else ""}'
+    )
 
 
 def _model(runner: Runner) -> nn.Module:
@@ -190,8 +217,10 @@ def _kind_hint(own: Mapping[str, object], mismatch: KeyMismatch) -> str:
     ckpt_distiller = any(k.startswith('student.') for k in mismatch.unexpected)
     model_distiller = any(k.startswith('student.') for k in own)
     if ckpt_distiller and not model_distiller:
-        return (' It is an mmkd distiller checkpoint: give its distillation config, or export '
-                'its student with tools/export_student.py.')
+        return (
+            ' It is an mmkd distiller checkpoint: give its distillation config, or export '
+            'its student with tools/export_student.py.'
+        )
     if model_distiller and not ckpt_distiller and mismatch.unexpected:
         return ' It is a plain model checkpoint, not one of a distiller.'
     return ''

@@ -1,4 +1,5 @@
 """What tools/train.py and tools/test.py share: runner arguments, config loading, clean errors."""
+
 import argparse
 import os
 import os.path as osp
@@ -15,10 +16,18 @@ from mmkd.utils.config_check import check_config, check_option_keys
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--work-dir', help='the dir to save logs and checkpoints')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. train_cfg.max_iters=100')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. train_cfg.max_iters=100',
+    )
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher',
+    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
@@ -66,5 +75,6 @@ def _close_process_group() -> None:
     gloo's worker threads can be destroyed while still joinable, which aborts the process
     (SIGABRT, 'terminate called without an active exception') after a finished run."""
     import torch.distributed as dist
+
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()

@@ -1,6 +1,7 @@
 """Turn a distillation run into what the upstream tools expect: a plain student config and a
 student-only checkpoint (keys ``backbone.*``, ``decode_head.*``, ``head.*``, no ``student.``
 prefix, no teacher, no optimizer), loadable by mmseg's / mmpretrain's own ``tools/test.py``."""
+
 import copy
 import json
 import os
@@ -12,8 +13,12 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from mmkd.engine.checkpoint import (KeyMismatch, checkpoint_mismatch_error, compare_state_dicts,
-                                    load_checkpoint_file)
+from mmkd.engine.checkpoint import (
+    KeyMismatch,
+    checkpoint_mismatch_error,
+    compare_state_dicts,
+    load_checkpoint_file,
+)
 from mmkd.engine.fileio import atomic_file, atomic_torch_save
 from mmkd.models.build import resolve_model_cfg
 from mmkd.registry import HOOKS, MODELS
@@ -25,6 +30,7 @@ def is_distiller_config(cfg: Config) -> bool:
     model_type = cfg.model.get('type')
     cls = MODELS.get(model_type) if isinstance(model_type, str) else model_type
     from mmkd.models.distillers import Distiller
+
     return isinstance(cls, type) and issubclass(cls, Distiller)
 
 
@@ -37,8 +43,9 @@ def _dropped_on_export(hook_cfg: dict) -> bool:
     """Hooks that need a distiller (``distillation_only = True``) and the run machinery
     tools/train.py adds (``keep_in_export = False``): a plain student config goes without them."""
     cls = _hook_class(hook_cfg)
-    return bool(getattr(cls, 'distillation_only', False)) or \
-        not getattr(cls, 'keep_in_export', True)
+    return bool(getattr(cls, 'distillation_only', False)) or not getattr(
+        cls, 'keep_in_export', True
+    )
 
 
 def student_config(cfg: Config) -> Config:
@@ -94,16 +101,19 @@ def _drop_mmkd_imports(cfg: Config) -> None:
         cfg.pop('custom_imports')
 
 
-def student_state_dict(checkpoint: dict, path: str = 'the checkpoint'
-                       ) -> 'OrderedDict[str, torch.Tensor]':
+def student_state_dict(
+    checkpoint: dict, path: str = 'the checkpoint'
+) -> 'OrderedDict[str, torch.Tensor]':
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else {}
-    student = OrderedDict((k[len('student.'):], v) for k, v in state.items()
-                          if k.startswith('student.'))
+    student = OrderedDict(
+        (k[len('student.') :], v) for k, v in state.items() if k.startswith('student.')
+    )
     if not student:
         raise ConfigError(
             f'{path!r} holds no `student.` weights: it is not an mmkd distiller checkpoint. '
             'Give the checkpoint of a distillation run (e.g. its iter_*.pth); a plain model '
-            'checkpoint needs no export, it loads into the upstream tools as it is.')
+            'checkpoint needs no export, it loads into the upstream tools as it is.'
+        )
     return student
 
 
@@ -114,40 +124,52 @@ def student_mismatch(cfg: Config, student: Mapping[str, torch.Tensor]) -> KeyMis
     return compare_state_dicts(model.state_dict(), student)
 
 
-def checked_student_weights(cfg: Config, checkpoint: dict, path: str, config_name: str
-                            ) -> 'OrderedDict[str, torch.Tensor]':
+def checked_student_weights(
+    cfg: Config, checkpoint: dict, path: str, config_name: str
+) -> 'OrderedDict[str, torch.Tensor]':
     """The student weights of a distiller checkpoint, after a strict check against ``cfg``."""
     if not is_distiller_config(cfg):
         raise ConfigError(
             f'{config_name} is not a distillation config (model type {cfg.model.get("type")!r}): '
-            'give the distillation config the checkpoint was trained with (a plain model\'s '
-            'checkpoint needs no export).')
+            "give the distillation config the checkpoint was trained with (a plain model's "
+            'checkpoint needs no export).'
+        )
     student = student_state_dict(checkpoint, path)
     mismatch = student_mismatch(cfg, student)
     if mismatch:
         raise checkpoint_mismatch_error(
-            path, 'distiller', mismatch, target=f'the student of {config_name}',
+            path,
+            'distiller',
+            mismatch,
+            target=f'the student of {config_name}',
             fix='Give the config (and --cfg-options) the run was trained with: tools/train.py '
-                'keeps it in the run\'s work dir as <config name>.json; or the checkpoint of '
-                'this config.')
+            "keeps it in the run's work dir as <config name>.json; or the checkpoint of "
+            'this config.',
+        )
     return student
 
 
-def export_student(cfg: Config, checkpoint_path: str, out_path: str,
-                   config_out: Optional[str] = None) -> str:
+def export_student(
+    cfg: Config, checkpoint_path: str, out_path: str, config_out: Optional[str] = None
+) -> str:
     """Write the student-only checkpoint (and, by default, its config beside it), after checking
     strictly that the checkpoint's student is the student of ``cfg``."""
     config_out = config_out or os.path.splitext(out_path)[0] + '_config.py'
     for target in (out_path, config_out):
         if _same_file(target, checkpoint_path) or _same_file(target, cfg.filename):
-            raise ConfigError(f'refusing to overwrite {target!r} (the checkpoint or config being '
-                              'exported): give another output path.')
+            raise ConfigError(
+                f'refusing to overwrite {target!r} (the checkpoint or config being '
+                'exported): give another output path.'
+            )
     checkpoint = load_checkpoint_file(checkpoint_path, 'distiller')
     config_name = os.path.basename(cfg.filename) if cfg.filename else 'the config'
     student = checked_student_weights(cfg, checkpoint, checkpoint_path, config_name)
     # plain Python only, so that upstream tools load it with torch's weights_only default
-    meta = {k: v for k, v in checkpoint.get('meta', {}).items()
-            if k != 'teacher_metrics' and is_plain(v)}
+    meta = {
+        k: v
+        for k, v in checkpoint.get('meta', {}).items()
+        if k != 'teacher_metrics' and is_plain(v)
+    }
     meta['mmkd_exported_from'] = os.path.abspath(checkpoint_path)
     try:
         os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
@@ -155,8 +177,10 @@ def export_student(cfg: Config, checkpoint_path: str, out_path: str,
         with atomic_file(config_out, 'w', encoding='utf-8') as f:
             f.write(student_config(cfg).pretty_text)
     except OSError as err:
-        raise ConfigError(f'cannot write the exported student ({type(err).__name__}: {err}): '
-                          'give an output path in a writable directory.') from err
+        raise ConfigError(
+            f'cannot write the exported student ({type(err).__name__}: {err}): '
+            'give an output path in a writable directory.'
+        ) from err
     return config_out
 
 
@@ -183,16 +207,20 @@ def write_run_config(cfg: Config, config_path: str) -> Optional[str]:
     try:
         text = json.dumps(cfg.to_dict(), indent=1)
     except (TypeError, ValueError) as err:
-        print(f'mmkd: warning: the run config is not written as JSON ({err}); export this run '
-              'with its config and the same --cfg-options', file=sys.stderr)
+        print(
+            f'mmkd: warning: the run config is not written as JSON ({err}); export this run '
+            'with its config and the same --cfg-options',
+            file=sys.stderr,
+        )
         return None
     with atomic_file(path, 'w', encoding='utf-8') as f:
         f.write(text)
     return path
 
 
-def run_config(config_path: str, checkpoint_path: str,
-               cfg_options: Optional[Mapping[str, object]] = None) -> Tuple[Config, str]:
+def run_config(
+    config_path: str, checkpoint_path: str, cfg_options: Optional[Mapping[str, object]] = None
+) -> Tuple[Config, str]:
     """The config a distillation run actually used, and a one-line note of what was chosen.
 
     tools/train.py keeps the merged config (every ``--cfg-options`` of the run included) in the
@@ -201,8 +229,10 @@ def run_config(config_path: str, checkpoint_path: str,
     otherwise ``config_path`` is used. ``cfg_options`` are merged on top of either.
     """
     if not os.path.isfile(config_path):
-        raise ConfigError(f'config file not found: {config_path!r}. Give the distillation config '
-                          'the checkpoint was trained with.')
+        raise ConfigError(
+            f'config file not found: {config_path!r}. Give the distillation config '
+            'the checkpoint was trained with.'
+        )
     given = _with_options(Config.fromfile(config_path), cfg_options)
     dumped_path = run_config_path(os.path.dirname(os.path.abspath(checkpoint_path)), config_path)
     if not os.path.isfile(dumped_path) or _same_file(dumped_path, config_path):
@@ -212,14 +242,18 @@ def run_config(config_path: str, checkpoint_path: str,
     if not (is_distiller_config(dumped) and is_distiller_config(given)):
         return given, ''
     if student_mismatch(dumped, student_state_dict(checkpoint, checkpoint_path)):
-        return given, (f'{dumped_path} (the config of the run) does not fit the checkpoint (a '
-                       f'later run in the same work dir?); exporting with {config_path}')
+        return given, (
+            f'{dumped_path} (the config of the run) does not fit the checkpoint (a '
+            f'later run in the same work dir?); exporting with {config_path}'
+        )
     changed = _differing_keys(given, dumped)
     if not changed:
         return dumped, ''
     more = f' ... ({len(changed)} in all)' if len(changed) > 6 else ''
-    return dumped, (f'exporting with the config the run used, {dumped_path}; {config_path} '
-                    f'differs from it in {", ".join(changed[:6])}{more}')
+    return dumped, (
+        f'exporting with the config the run used, {dumped_path}; {config_path} '
+        f'differs from it in {", ".join(changed[:6])}{more}'
+    )
 
 
 def _with_options(cfg: Config, options: Optional[Mapping[str, object]]) -> Config:
@@ -230,6 +264,7 @@ def _with_options(cfg: Config, options: Optional[Mapping[str, object]]) -> Confi
 
 def _differing_keys(a: Config, b: Config) -> List[str]:
     """Dotted keys whose values differ between two configs (run bookkeeping left out)."""
+
     def flat(value: object, prefix: str = '') -> Dict[str, object]:
         if isinstance(value, dict):
             out: Dict[str, object] = {}
@@ -240,8 +275,11 @@ def _differing_keys(a: Config, b: Config) -> List[str]:
 
     def settings(cfg: Config) -> Dict[str, object]:
         data = {k: v for k, v in cfg.to_dict().items() if k not in _RUN_KEYS}
-        data['custom_hooks'] = [h for h in data.get('custom_hooks', [])
-                                if not str(h.get('type', '')).endswith('ExactResumeHook')]
+        data['custom_hooks'] = [
+            h
+            for h in data.get('custom_hooks', [])
+            if not str(h.get('type', '')).endswith('ExactResumeHook')
+        ]
         return flat(data)
 
     left, right = settings(a), settings(b)

@@ -9,6 +9,7 @@ not in a traceback from deep inside MMEngine, or in a crash after the work is do
 
 The config's keys are checked by :func:`mmkd.utils.config_check.check_config`.
 """
+
 import errno
 import os
 import os.path as osp
@@ -29,8 +30,10 @@ DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 def read_config(path: str) -> Config:
     """``Config.fromfile``, with a missing file or a syntax error reported in one line."""
     if '::' not in path and not osp.isfile(path):
-        raise ConfigError(f'config file not found: {path}. Give the path of an existing config '
-                          'file (e.g. configs/kd/seg_kd_demo.py).')
+        raise ConfigError(
+            f'config file not found: {path}. Give the path of an existing config '
+            'file (e.g. configs/kd/seg_kd_demo.py).'
+        )
     try:
         return Config.fromfile(path)
     except FileNotFoundError as err:  # a missing _base_ file
@@ -52,8 +55,9 @@ def preflight(cfg: Config, splits: Sequence[str]) -> None:
     for split in splits:
         loader = cfg.get(f'{split}_dataloader')
         if isinstance(loader, dict):
-            for where, dataset in _leaf_datasets(f'{split}_dataloader.dataset',
-                                                 loader.get('dataset')):
+            for where, dataset in _leaf_datasets(
+                f'{split}_dataloader.dataset', loader.get('dataset')
+            ):
                 check_dataset(where, dataset, cfg.get('default_scope'))
 
 
@@ -84,8 +88,10 @@ def check_work_dir(work_dir: str) -> None:
     except OSError as err:
         if err.errno in DISK_FULL_ERRNOS:
             raise ConfigError(disk_full_message(err, work_dir)) from err
-        raise ConfigError(f'work dir {work_dir} cannot be written ({err.strerror}): choose '
-                          'another --work-dir, or make this one a writable directory.') from err
+        raise ConfigError(
+            f'work dir {work_dir} cannot be written ({err.strerror}): choose '
+            'another --work-dir, or make this one a writable directory.'
+        ) from err
 
 
 def disk_full_message(err: BaseException, path: Optional[str] = None) -> Optional[str]:
@@ -97,10 +103,15 @@ def disk_full_message(err: BaseException, path: Optional[str] = None) -> Optiona
     path = path or err.filename
     where = f' writing {path}' if path else ''
     last = _last_good_checkpoint(path)
-    then = (f'The last good checkpoint is {last}: free space, then continue with --resume {last}.'
-            if last else 'Then run again (--resume continues from the last checkpoint).')
-    return (f'no space left on the device{where} ({err.strerror}): free some space or choose a '
-            f'--work-dir on another disk. {then}')
+    then = (
+        f'The last good checkpoint is {last}: free space, then continue with --resume {last}.'
+        if last
+        else 'Then run again (--resume continues from the last checkpoint).'
+    )
+    return (
+        f'no space left on the device{where} ({err.strerror}): free some space or choose a '
+        f'--work-dir on another disk. {then}'
+    )
 
 
 def _last_good_checkpoint(path: Optional[str]) -> Optional[str]:
@@ -125,9 +136,11 @@ def last_saved_checkpoint(work_dir: str) -> Optional[str]:
 
 # ------------------------------------------------------------------------------------- data
 def _data_fix(where: str) -> str:
-    return ('generate the data (mmkd\'s demo data: python tools/data/make_demo_data.py) or '
-            'download the dataset there, or point the config at it: --cfg-options '
-            f'{where}.data_root=PATH')
+    return (
+        "generate the data (mmkd's demo data: python tools/data/make_demo_data.py) or "
+        'download the dataset there, or point the config at it: --cfg-options '
+        f'{where}.data_root=PATH'
+    )
 
 
 def _leaf_datasets(where: str, cfg: Any) -> Iterator[Tuple[str, dict]]:
@@ -155,28 +168,38 @@ def check_dataset(where: str, cfg: dict, scope: Optional[str]) -> None:
     name = dataset_type.__name__
     missing = next(_missing_paths(cfg), None)
     if missing is not None:
-        raise ConfigError(f'{where}: {missing} does not exist (data_root of {name}: '
-                          f'{cfg.get("data_root")}). Fix: {_data_fix(where)}.')
+        raise ConfigError(
+            f'{where}: {missing} does not exist (data_root of {name}: '
+            f'{cfg.get("data_root")}). Fix: {_data_fix(where)}.'
+        )
     with DefaultScope.overwrite_default_scope(scope):
         # lazy and unserialized: only the sample list is read, not kept, for the count
         try:
             dataset = DATASETS.build({**cfg, 'lazy_init': True, 'serialize_data': False})
             dataset.full_init()
         except (OSError, AssertionError, RuntimeError) as err:
-            raise ConfigError(f'{where}: {name} at {cfg.get("data_root")} cannot be read: '
-                              f'{err}. Fix: {_data_fix(where)}.') from err
+            raise ConfigError(
+                f'{where}: {name} at {cfg.get("data_root")} cannot be read: '
+                f'{err}. Fix: {_data_fix(where)}.'
+            ) from err
     if len(dataset) == 0:
-        prefix = ', '.join(f'{k}={v}' for k, v in (('data_prefix', cfg.get('data_prefix')),
-                                                     ('ann_file', cfg.get('ann_file'))) if v)
-        raise ConfigError(f'{where}: {name} found no samples in {cfg.get("data_root")} '
-                          f'({prefix or "no data_prefix/ann_file"}). Fix: check data_root, '
-                          f'data_prefix, ann_file and the file suffixes, or '
-                          f'{_data_fix(where)}.')
+        prefix = ', '.join(
+            f'{k}={v}'
+            for k, v in (('data_prefix', cfg.get('data_prefix')), ('ann_file', cfg.get('ann_file')))
+            if v
+        )
+        raise ConfigError(
+            f'{where}: {name} found no samples in {cfg.get("data_root")} '
+            f'({prefix or "no data_prefix/ann_file"}). Fix: check data_root, '
+            f'data_prefix, ann_file and the file suffixes, or '
+            f'{_data_fix(where)}.'
+        )
 
 
 def _downloads(dataset_type: type, cfg: dict) -> bool:
     """The dataset downloads itself when its files are missing (e.g. mmpretrain's CIFAR10)."""
     import inspect
+
     param = inspect.signature(dataset_type).parameters.get('download')
     default = param.default if param is not None else False
     return bool(cfg.get('download', default is True))

@@ -3,6 +3,7 @@
 The data itself is written by :mod:`mmkd.demo_data.digits` (``tools/data/make_demo_data.py``);
 only what a run needs lives here, so ``import mmkd`` does not load the generators.
 """
+
 import io
 import os.path as osp
 import zipfile
@@ -18,10 +19,20 @@ from mmkd.utils.errors import ConfigError
 DIGIT_CLASSES: Tuple[str, ...] = tuple(str(d) for d in range(10))
 # The 10 colour styles of the CIFAR-100 digits; fine label = 10 * digit + style.
 DIGIT_STYLES: Tuple[str, ...] = (
-    'white_on_black', 'black_on_white', 'red_on_black', 'green_on_black', 'blue_on_black',
-    'yellow_on_blue', 'cyan_on_red', 'magenta_on_green', 'white_on_grey', 'orange_on_navy')
+    'white_on_black',
+    'black_on_white',
+    'red_on_black',
+    'green_on_black',
+    'blue_on_black',
+    'yellow_on_blue',
+    'cyan_on_red',
+    'magenta_on_green',
+    'white_on_grey',
+    'orange_on_navy',
+)
 CIFAR100_DIGIT_CLASSES: Tuple[str, ...] = tuple(
-    f'{d}_{style}' for d in range(10) for style in DIGIT_STYLES)
+    f'{d}_{style}' for d in range(10) for style in DIGIT_STYLES
+)
 
 # The command that writes the digits (``--out`` is the folder above the data_root).
 REGENERATE = 'python tools/data/make_demo_data.py'
@@ -43,8 +54,9 @@ class _EmbeddedCIFAR:
     legacy_files: Tuple[str, ...]
     default_root_name: str
 
-    def __init__(self, data_root: str = '', split: str = 'train', download: bool = False,
-                 **kwargs) -> None:
+    def __init__(
+        self, data_root: str = '', split: str = 'train', download: bool = False, **kwargs
+    ) -> None:
         if download:
             raise ValueError(f'embedded data is generated, not downloaded: {REGENERATE}')
         super().__init__(data_root=data_root, split=split, download=False, **kwargs)
@@ -71,21 +83,28 @@ class _EmbeddedCIFAR:
                 raise ConfigError(
                     f'{legacy} holds the old pickle layout of the embedded digits, which mmkd no '
                     f'longer reads (unpickling a file can run code): regenerate the data with '
-                    f'`{self._regenerate()}`.')
-            raise ConfigError(f'no embedded digits at {path}: generate them with '
-                              f'`{self._regenerate()}`.')
+                    f'`{self._regenerate()}`.'
+                )
+            raise ConfigError(
+                f'no embedded digits at {path}: generate them with `{self._regenerate()}`.'
+            )
         arrays = self._read_arrays(path)
         if self.CLASSES is None:  # as mmpretrain: classes from the file only if none are given
             self._metainfo['classes'] = tuple(arrays['classes'].tolist())
-        return [{'img': img, 'gt_label': int(label)}
-                for img, label in zip(arrays['images'], arrays['labels'])]
+        return [
+            {'img': img, 'gt_label': int(label)}
+            for img, label in zip(arrays['images'], arrays['labels'])
+        ]
 
     def _read_arrays(self, path: str) -> Dict[str, np.ndarray]:
         """The checked arrays of ``path``; anything else is one clear error, never unpickled."""
+
         def bad(problem: str) -> ConfigError:
-            return ConfigError(f'{path} is not embedded digit data ({problem}); mmkd reads only '
-                               f'plain arrays, never pickles: regenerate it with '
-                               f'`{self._regenerate()}`.')
+            return ConfigError(
+                f'{path} is not embedded digit data ({problem}); mmkd reads only '
+                f'plain arrays, never pickles: regenerate it with '
+                f'`{self._regenerate()}`.'
+            )
 
         data = io.BytesIO(get(path))
         if not zipfile.is_zipfile(data):
@@ -101,8 +120,9 @@ class _EmbeddedCIFAR:
         if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1:] != (32, 32, 3):
             raise bad(f'images must be (N, 32, 32, 3) uint8, got {images.shape} {images.dtype}')
         if labels.dtype.kind not in 'iu' or labels.shape != images.shape[:1]:
-            raise bad(f'labels must be {images.shape[:1]} integers, got {labels.shape} '
-                      f'{labels.dtype}')
+            raise bad(
+                f'labels must be {images.shape[:1]} integers, got {labels.shape} {labels.dtype}'
+            )
         if classes.dtype.kind != 'U' or classes.ndim != 1:
             raise bad('classes must be a 1-d array of names')
         if len(labels) and not 0 <= labels.min() <= labels.max() < len(classes):
@@ -118,8 +138,15 @@ class CIFAR10Embedded(_EmbeddedCIFAR, CIFAR10):
 
     base_folder = 'cifar-10-npz'
     legacy_folder = 'cifar-10-batches-py'
-    legacy_files = ('data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4',
-                    'data_batch_5', 'test_batch', 'batches.meta')
+    legacy_files = (
+        'data_batch_1',
+        'data_batch_2',
+        'data_batch_3',
+        'data_batch_4',
+        'data_batch_5',
+        'test_batch',
+        'batches.meta',
+    )
     default_root_name = 'digits_cifar10'
     METAINFO = {'classes': DIGIT_CLASSES}
 

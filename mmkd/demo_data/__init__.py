@@ -19,16 +19,37 @@ output is byte-for-byte reproducible and an image does not change when the datas
 Only ``tools/data/``, ``tools/demo.py`` and the tests use this package; ``import mmkd`` does not
 load it (run-time code needs none of it).
 """
-from .cityscapes import (CITYSCAPES_USED_CLASSES, DEMO_EXTRA_FRAMES, generate_cityscapes,
-                         render_street_scene)
+
+from .cityscapes import (
+    CITYSCAPES_USED_CLASSES,
+    DEMO_EXTRA_FRAMES,
+    generate_cityscapes,
+    render_street_scene,
+)
 from .common import GENERATOR_VERSION, STAMP_FILE, GenerationReport, is_up_to_date, read_stamp
-from .digits import (generate_digits_cifar10, generate_digits_cifar100, load_digits_32,
-                     stratified_split)
+from .digits import (
+    generate_digits_cifar10,
+    generate_digits_cifar100,
+    load_digits_32,
+    stratified_split,
+)
 from .nyu import NYU_SCENES, generate_nyu, render_indoor_scene
 
 __all__ = [
-    'CITYSCAPES_USED_CLASSES', 'DEMO_EXTRA_FRAMES', 'GENERATOR_VERSION', 'NYU_SCENES', 'STAMP_FILE',
-    'GenerationReport', 'generate_cityscapes', 'generate_digits_cifar10',
-    'generate_digits_cifar100', 'generate_nyu', 'is_up_to_date', 'load_digits_32', 'read_stamp',
-    'render_indoor_scene', 'render_street_scene', 'stratified_split'
+    'CITYSCAPES_USED_CLASSES',
+    'DEMO_EXTRA_FRAMES',
+    'GENERATOR_VERSION',
+    'NYU_SCENES',
+    'STAMP_FILE',
+    'GenerationReport',
+    'generate_cityscapes',
+    'generate_digits_cifar10',
+    'generate_digits_cifar100',
+    'generate_nyu',
+    'is_up_to_date',
+    'load_digits_32',
+    'read_stamp',
+    'render_indoor_scene',
+    'render_street_scene',
+    'stratified_split',
 ]

@@ -3,27 +3,49 @@
 ``leftImg8bit/<split>/<city>/*_leftImg8bit.png`` and ``gtFine/<split>/<city>/
 *_gtFine_labelTrainIds.png``, as mmseg's ``CityscapesDataset`` reads them.
 """
+
 import os.path as osp
 from typing import Dict, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from .common import GenerationReport, PNG_PARAMS, finish_image, imwrite, item_rng, write_dataset
+from .common import PNG_PARAMS, GenerationReport, finish_image, imwrite, item_rng, write_dataset
 
 # trainIds of the Cityscapes classes that appear (the other 10 trainIds never occur).
 ROAD, SIDEWALK, BUILDING, POLE, VEGETATION, TERRAIN, SKY, PERSON, CAR = 0, 1, 2, 5, 8, 9, 10, 11, 13
 CITYSCAPES_USED_CLASSES = {
-    ROAD: 'road', SIDEWALK: 'sidewalk', BUILDING: 'building', POLE: 'pole',
-    VEGETATION: 'vegetation', TERRAIN: 'terrain', SKY: 'sky', PERSON: 'person', CAR: 'car'}
+    ROAD: 'road',
+    SIDEWALK: 'sidewalk',
+    BUILDING: 'building',
+    POLE: 'pole',
+    VEGETATION: 'vegetation',
+    TERRAIN: 'terrain',
+    SKY: 'sky',
+    PERSON: 'person',
+    CAR: 'car',
+}
 IGNORE_INDEX = 255
 # Unannotated train_extra frames of the demo data (`make demo`'s transfer set).
 DEMO_EXTRA_FRAMES = 280
-_CITIES = {'train': ('aachen', 'bochum', 'bremen'), 'val': ('frankfurt', 'lindau', 'munster'),
-           'train_extra': ('augsburg', 'bamberg', 'konstanz')}
-_CAR_COLOURS = np.array([(200, 200, 200), (40, 40, 45), (150, 25, 25), (30, 50, 130),
-                         (120, 120, 125), (230, 230, 225), (25, 90, 60), (110, 95, 80)],
-                        np.float32)
+_CITIES = {
+    'train': ('aachen', 'bochum', 'bremen'),
+    'val': ('frankfurt', 'lindau', 'munster'),
+    'train_extra': ('augsburg', 'bamberg', 'konstanz'),
+}
+_CAR_COLOURS = np.array(
+    [
+        (200, 200, 200),
+        (40, 40, 45),
+        (150, 25, 25),
+        (30, 50, 130),
+        (120, 120, 125),
+        (230, 230, 225),
+        (25, 90, 60),
+        (110, 95, 80),
+    ],
+    np.float32,
+)
 
 
 def _smooth_noise(rng: np.random.Generator, h: int, w: int, cell: float) -> np.ndarray:
@@ -51,14 +73,21 @@ class _Canvas:
         return mask.astype(bool)
 
     def ellipse_mask(self, cx: float, cy: float, rx: float, ry: float) -> np.ndarray:
-        return ((self.xs - cx) / max(rx, 0.5))**2 + ((self.ys - cy) / max(ry, 0.5))**2 <= 1.0
+        return ((self.xs - cx) / max(rx, 0.5)) ** 2 + ((self.ys - cy) / max(ry, 0.5)) ** 2 <= 1.0
 
     def rect_mask(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
         return (self.xs >= x0) & (self.xs < x1) & (self.ys >= y0) & (self.ys < y1)
 
 
-def _flat(rng: np.random.Generator, h: int, w: int, colour: Sequence[float], fine: float,
-          blotch: float, cell: float = 8.0) -> np.ndarray:
+def _flat(
+    rng: np.random.Generator,
+    h: int,
+    w: int,
+    colour: Sequence[float],
+    fine: float,
+    blotch: float,
+    cell: float = 8.0,
+) -> np.ndarray:
     """A colour with per-pixel grain (``fine``) and low-frequency blotches (``blotch``)."""
     tex = np.broadcast_to(np.asarray(colour, np.float32), (h, w, 3)).copy()
     tex += (blotch * _smooth_noise(rng, h, w, cell))[..., None]
@@ -103,12 +132,14 @@ def _vegetation_texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 
 def _terrain_texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """Grass: similar green to vegetation, but smooth; the texture, not the colour, differs."""
-    return _flat(rng, h, w, np.array((100, 135, 65)) + rng.uniform(-25, 25, 3), fine=4, blotch=10,
-                 cell=12)
+    return _flat(
+        rng, h, w, np.array((100, 135, 65)) + rng.uniform(-25, 25, 3), fine=4, blotch=10, cell=12
+    )
 
 
-def _road_texture(rng: np.random.Generator, h: int, w: int, vx: float, horizon: float,
-                  canvas: _Canvas) -> np.ndarray:
+def _road_texture(
+    rng: np.random.Generator, h: int, w: int, vx: float, horizon: float, canvas: _Canvas
+) -> np.ndarray:
     """Grey asphalt with patches and a dashed centre line (which is still 'road')."""
     tex = _flat(rng, h, w, rng.uniform(65, 140) + rng.uniform(-8, 8, 3), fine=5, blotch=12)
     t = np.clip((canvas.ys - horizon) / max(h - horizon, 1.0), 0, 1)
@@ -118,12 +149,19 @@ def _road_texture(rng: np.random.Generator, h: int, w: int, vx: float, horizon: 
     return tex
 
 
-def _sidewalk_texture(rng: np.random.Generator, h: int, w: int, horizon: float,
-                      canvas: _Canvas) -> np.ndarray:
+def _sidewalk_texture(
+    rng: np.random.Generator, h: int, w: int, horizon: float, canvas: _Canvas
+) -> np.ndarray:
     """Grey/beige paving (overlapping road greys) with a perspective tile grid."""
     grey = rng.uniform(95, 170)
-    tex = _flat(rng, h, w, np.array((grey + rng.uniform(0, 20), grey, grey - rng.uniform(0, 15))),
-                fine=4, blotch=8)
+    tex = _flat(
+        rng,
+        h,
+        w,
+        np.array((grey + rng.uniform(0, 20), grey, grey - rng.uniform(0, 15))),
+        fine=4,
+        blotch=8,
+    )
     depth = max(h - horizon, 1.0) / np.maximum(canvas.ys - horizon, 0.5)  # ~ distance
     rows = (depth * rng.uniform(1.5, 3.0)) % 1.0 < 0.25
     cols = ((canvas.xs - w / 2) / depth * rng.uniform(0.15, 0.3)) % 1.0 < 0.2
@@ -134,8 +172,13 @@ def _sidewalk_texture(rng: np.random.Generator, h: int, w: int, horizon: float,
 def _ground_lines(rng: np.random.Generator, w: int, vx: float) -> Dict[str, float]:
     """Bottom-row x of the road and sidewalk edges; all edges meet at the vanishing point."""
     road_l, road_r = rng.uniform(-0.25, 0.2) * w, rng.uniform(0.8, 1.25) * w
-    return dict(road_l=road_l, road_r=road_r, walk_l=road_l - rng.uniform(0.15, 0.5) * w,
-                walk_r=road_r + rng.uniform(0.15, 0.5) * w, vx=vx)
+    return dict(
+        road_l=road_l,
+        road_r=road_r,
+        walk_l=road_l - rng.uniform(0.15, 0.5) * w,
+        walk_r=road_r + rng.uniform(0.15, 0.5) * w,
+        vx=vx,
+    )
 
 
 def _edge_x(lines: Dict[str, float], name: str, t: np.ndarray) -> np.ndarray:
@@ -164,15 +207,23 @@ def _draw_hedge(rng: np.random.Generator, canvas: _Canvas, horizon: float) -> No
         canvas.paint(canvas.ellipse_mask(cx, horizon - r * 0.3, r, r * 0.8), tex, VEGETATION)
 
 
-def _draw_ground(rng: np.random.Generator, canvas: _Canvas, horizon: float,
-                 lines: Dict[str, float]) -> None:
+def _draw_ground(
+    rng: np.random.Generator, canvas: _Canvas, horizon: float, lines: Dict[str, float]
+) -> None:
     h, w = canvas.label.shape
     t = (canvas.ys - horizon) / max(h - horizon, 1.0)
     ground = canvas.ys >= horizon
-    road = ground & (canvas.xs >= _edge_x(lines, 'road_l', t)) & (
-        canvas.xs <= _edge_x(lines, 'road_r', t))
-    walk = ground & ~road & (canvas.xs >= _edge_x(lines, 'walk_l', t)) & (
-        canvas.xs <= _edge_x(lines, 'walk_r', t))
+    road = (
+        ground
+        & (canvas.xs >= _edge_x(lines, 'road_l', t))
+        & (canvas.xs <= _edge_x(lines, 'road_r', t))
+    )
+    walk = (
+        ground
+        & ~road
+        & (canvas.xs >= _edge_x(lines, 'walk_l', t))
+        & (canvas.xs <= _edge_x(lines, 'walk_r', t))
+    )
     outer = ground & ~road & ~walk
     if rng.random() < 0.5:
         canvas.paint(outer, _terrain_texture(rng, h, w), TERRAIN)
@@ -195,12 +246,20 @@ def _draw_car(rng: np.random.Generator, canvas: _Canvas, x: float, yb: float, s:
     colour = _CAR_COLOURS[rng.integers(len(_CAR_COLOURS))] + rng.uniform(-15, 15, 3)
     body = _flat(rng, h, w, colour, fine=3, blotch=6, cell=4)
     canvas.paint(canvas.rect_mask(x0, yb - ch * 0.62, x1, yb - ch * 0.1), body, CAR)
-    cabin = [(x0 + cw * 0.18, yb - ch), (x1 - cw * 0.2, yb - ch), (x1 - cw * 0.08, yb - ch * 0.6),
-             (x0 + cw * 0.05, yb - ch * 0.6)]
+    cabin = [
+        (x0 + cw * 0.18, yb - ch),
+        (x1 - cw * 0.2, yb - ch),
+        (x1 - cw * 0.08, yb - ch * 0.6),
+        (x0 + cw * 0.05, yb - ch * 0.6),
+    ]
     canvas.paint(canvas.poly_mask(cabin), body, CAR)
     glass = _flat(rng, h, w, np.array((50, 60, 75)) + rng.uniform(-15, 25, 3), fine=3, blotch=10)
-    window = [(x0 + cw * 0.23, yb - ch * 0.93), (x1 - cw * 0.25, yb - ch * 0.93),
-              (x1 - cw * 0.15, yb - ch * 0.64), (x0 + cw * 0.12, yb - ch * 0.64)]
+    window = [
+        (x0 + cw * 0.23, yb - ch * 0.93),
+        (x1 - cw * 0.25, yb - ch * 0.93),
+        (x1 - cw * 0.15, yb - ch * 0.64),
+        (x0 + cw * 0.12, yb - ch * 0.64),
+    ]
     canvas.paint(canvas.poly_mask(window), glass, CAR)
     tyre = _flat(rng, h, w, (22, 22, 24), fine=3, blotch=0)
     r = ch * 0.2
@@ -220,8 +279,9 @@ def _draw_person(rng: np.random.Generator, canvas: _Canvas, x: float, yb: float,
     skin = _flat(rng, h, w, np.array((215, 175, 145)) * rng.uniform(0.45, 1.1), fine=3, blotch=0)
     canvas.paint(canvas.rect_mask(x - pw * 0.4, yb - ph * 0.45, x - pw * 0.05, yb), legs, PERSON)
     canvas.paint(canvas.rect_mask(x + pw * 0.05, yb - ph * 0.45, x + pw * 0.4, yb), legs, PERSON)
-    canvas.paint(canvas.rect_mask(x - pw / 2, yb - ph * 0.82, x + pw / 2, yb - ph * 0.43), torso,
-                 PERSON)
+    canvas.paint(
+        canvas.rect_mask(x - pw / 2, yb - ph * 0.82, x + pw / 2, yb - ph * 0.43), torso, PERSON
+    )
     canvas.paint(canvas.ellipse_mask(x, yb - ph * 0.9, pw * 0.3, ph * 0.1), skin, PERSON)
 
 
@@ -231,8 +291,9 @@ def _draw_pole(rng: np.random.Generator, canvas: _Canvas, x: float, yb: float, s
     grey = rng.uniform(70, 170)
     tex = _flat(rng, h, w, (grey, grey, grey + rng.uniform(-10, 10)), fine=4, blotch=0)
     half = max(0.5, s * 1.3)
-    canvas.paint(canvas.rect_mask(x - half, yb - s * h * rng.uniform(1.0, 2.0), x + half, yb),
-                 tex, POLE)
+    canvas.paint(
+        canvas.rect_mask(x - half, yb - s * h * rng.uniform(1.0, 2.0), x + half, yb), tex, POLE
+    )
 
 
 def _draw_tree(rng: np.random.Generator, canvas: _Canvas, x: float, yb: float, s: float) -> None:
@@ -243,17 +304,25 @@ def _draw_tree(rng: np.random.Generator, canvas: _Canvas, x: float, yb: float, s
     half = max(0.5, s * 1.2)
     canvas.paint(canvas.rect_mask(x - half, yb - trunk_h, x + half, yb), trunk, VEGETATION)
     r = s * h * rng.uniform(0.2, 0.4) + 2
-    canvas.paint(canvas.ellipse_mask(x, yb - trunk_h - r * 0.6, r, r * 0.9),
-                 _vegetation_texture(rng, h, w), VEGETATION)
+    canvas.paint(
+        canvas.ellipse_mask(x, yb - trunk_h - r * 0.6, r, r * 0.9),
+        _vegetation_texture(rng, h, w),
+        VEGETATION,
+    )
 
 
-def _place_objects(rng: np.random.Generator, canvas: _Canvas, horizon: float,
-                   lines: Dict[str, float]) -> None:
+def _place_objects(
+    rng: np.random.Generator, canvas: _Canvas, horizon: float, lines: Dict[str, float]
+) -> None:
     """Cars on the road, people/poles/trees on the sidewalks; sized by perspective, far first."""
     h, w = canvas.label.shape
     objects = []
-    kinds = [('car', rng.integers(0, 5)), ('person', rng.integers(0, 5)),
-             ('pole', rng.integers(0, 4)), ('tree', rng.integers(0, 3))]
+    kinds = [
+        ('car', rng.integers(0, 5)),
+        ('person', rng.integers(0, 5)),
+        ('pole', rng.integers(0, 4)),
+        ('tree', rng.integers(0, 3)),
+    ]
     for kind, count in kinds:
         for _ in range(count):
             t = rng.uniform(0.12, 1.1)
@@ -274,13 +343,14 @@ def _draw_ego_hood(rng: np.random.Generator, canvas: _Canvas) -> None:
     h, w = canvas.label.shape
     top = h - rng.uniform(2, 7)
     bulge = rng.uniform(1, 3)
-    mask = canvas.ys >= top - bulge * (1 - ((canvas.xs - w / 2) / (w / 2))**2)
+    mask = canvas.ys >= top - bulge * (1 - ((canvas.xs - w / 2) / (w / 2)) ** 2)
     canvas.paint(mask, _flat(rng, h, w, rng.uniform(20, 60, 3), fine=3, blotch=4), None)
     canvas.label[mask] = IGNORE_INDEX
 
 
-def render_street_scene(rng: np.random.Generator, height: int = 64,
-                        width: int = 128) -> Tuple[np.ndarray, np.ndarray]:
+def render_street_scene(
+    rng: np.random.Generator, height: int = 64, width: int = 128
+) -> Tuple[np.ndarray, np.ndarray]:
     """One synthetic street scene: (RGB uint8 image, uint8 trainId label map).
 
     Why it is learnable but not trivial: strong layout priors (sky on top, road at the bottom,
@@ -307,8 +377,9 @@ def render_street_scene(rng: np.random.Generator, height: int = 64,
     return img, canvas.label
 
 
-def jitter_labels(rng: np.random.Generator, label: np.ndarray, amplitude: float,
-                  cell: float = 6.0) -> np.ndarray:
+def jitter_labels(
+    rng: np.random.Generator, label: np.ndarray, amplitude: float, cell: float = 6.0
+) -> np.ndarray:
     """Annotation noise: resample the label map along a smooth random displacement field, so
     every boundary moves by up to ``amplitude`` pixels and thin objects may be cut, as with
     sloppy polygon annotation. The image is untouched."""
@@ -316,8 +387,9 @@ def jitter_labels(rng: np.random.Generator, label: np.ndarray, amplitude: float,
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     dx = amplitude * np.clip(_smooth_noise(rng, h, w, cell), -1.5, 1.5) / 1.5
     dy = amplitude * np.clip(_smooth_noise(rng, h, w, cell), -1.5, 1.5) / 1.5
-    return cv2.remap(label, xs + dx, ys + dy, interpolation=cv2.INTER_NEAREST,
-                     borderMode=cv2.BORDER_REPLICATE)
+    return cv2.remap(
+        label, xs + dx, ys + dy, interpolation=cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def cityscapes_stem(split: str, index: int) -> str:
@@ -326,9 +398,17 @@ def cityscapes_stem(split: str, index: int) -> str:
     return f'{cities[index % len(cities)]}_{index // len(cities):06d}_000019'
 
 
-def generate_cityscapes(root: str, num_train: int = 300, num_val: int = 60, height: int = 64,
-                        width: int = 128, seed: int = 0, force: bool = False,
-                        train_label_jitter: float = 0.0, num_extra: int = 0) -> GenerationReport:
+def generate_cityscapes(
+    root: str,
+    num_train: int = 300,
+    num_val: int = 60,
+    height: int = 64,
+    width: int = 128,
+    seed: int = 0,
+    force: bool = False,
+    train_label_jitter: float = 0.0,
+    num_extra: int = 0,
+) -> GenerationReport:
     """Write ``leftImg8bit/{train,val}`` and ``gtFine/{train,val}`` (``*_labelTrainIds.png``).
 
     ``train_label_jitter`` (pixels) makes the *train* annotations imprecise the way hand-drawn
@@ -353,16 +433,23 @@ def generate_cityscapes(root: str, num_train: int = 300, num_val: int = 60, heig
             for i in range(num):
                 img, label = render_street_scene(item_rng(seed, split, i), height, width)
                 if split == 'train' and train_label_jitter:
-                    label = jitter_labels(item_rng(seed + 1000, split, i), label,
-                                          train_label_jitter)
+                    label = jitter_labels(
+                        item_rng(seed + 1000, split, i), label, train_label_jitter
+                    )
                 if split == 'train_extra':
                     label = np.full_like(label, IGNORE_INDEX)
                 stem = cityscapes_stem(split, i)
                 city = stem.split('_')[0]
-                imwrite(osp.join(root, 'leftImg8bit', split, city, f'{stem}_leftImg8bit.png'),
-                        img, PNG_PARAMS)
-                imwrite(osp.join(root, 'gtFine', split, city, f'{stem}_gtFine_labelTrainIds.png'),
-                        label, PNG_PARAMS)
+                imwrite(
+                    osp.join(root, 'leftImg8bit', split, city, f'{stem}_leftImg8bit.png'),
+                    img,
+                    PNG_PARAMS,
+                )
+                imwrite(
+                    osp.join(root, 'gtFine', split, city, f'{stem}_gtFine_labelTrainIds.png'),
+                    label,
+                    PNG_PARAMS,
+                )
         return counts
 
     return write_dataset('cityscapes', root, params, ('leftImg8bit', 'gtFine'), force, write)

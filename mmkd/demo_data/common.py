@@ -1,5 +1,6 @@
 """What every demo-data generator shares: per-item seeding, the stamp that makes a generator skip
 data that is already up to date, and image writing with fixed encoder settings."""
+
 import json
 import os
 import os.path as osp
@@ -61,8 +62,9 @@ def read_stamp(root: str) -> Optional[dict]:
 def is_up_to_date(root: str, name: str, params: dict) -> bool:
     """True if ``root`` holds a stamp written by the same generator version and parameters."""
     stamp = read_stamp(root)
-    return stamp is not None and {k: stamp.get(k) for k in ('generator', 'dataset', 'version',
-                                                            'params')} == _stamp_key(name, params)
+    return stamp is not None and {
+        k: stamp.get(k) for k in ('generator', 'dataset', 'version', 'params')
+    } == _stamp_key(name, params)
 
 
 def _write_stamp(root: str, name: str, params: dict, counts: Dict[str, int]) -> None:
@@ -83,8 +85,14 @@ def _clear(root: str, subdirs: Sequence[str]) -> None:
             shutil.rmtree(path)
 
 
-def write_dataset(name: str, root: str, params: dict, subdirs: Sequence[str], force: bool,
-                  write: Callable[[], Dict[str, int]]) -> GenerationReport:
+def write_dataset(
+    name: str,
+    root: str,
+    params: dict,
+    subdirs: Sequence[str],
+    force: bool,
+    write: Callable[[], Dict[str, int]],
+) -> GenerationReport:
     """Skip if stamped with the same parameters, else clear, write (returns counts) and stamp."""
     if not force and is_up_to_date(root, name, params):
         return GenerationReport(name, root, skipped=True, counts=read_stamp(root)['counts'])
@@ -93,8 +101,9 @@ def write_dataset(name: str, root: str, params: dict, subdirs: Sequence[str], fo
     _clear(root, subdirs)
     counts = write()
     _write_stamp(root, name, params, counts)
-    return GenerationReport(name, root, skipped=False, counts=counts,
-                            seconds=time.perf_counter() - start)
+    return GenerationReport(
+        name, root, skipped=False, counts=counts, seconds=time.perf_counter() - start
+    )
 
 
 def imwrite(path: str, img: np.ndarray, params: List[int]) -> None:
@@ -106,8 +115,12 @@ def imwrite(path: str, img: np.ndarray, params: List[int]) -> None:
         raise OSError(f'could not write {path}')
 
 
-def finish_image(rng: np.random.Generator, img: np.ndarray, noise: Tuple[float, float],
-                 brightness: Tuple[float, float]) -> np.ndarray:
+def finish_image(
+    rng: np.random.Generator,
+    img: np.ndarray,
+    noise: Tuple[float, float],
+    brightness: Tuple[float, float],
+) -> np.ndarray:
     """Global lighting, colour cast, sensor noise and slight blur, then quantise to uint8."""
     img = img * rng.uniform(*brightness) * rng.uniform(0.9, 1.1, 3).astype(np.float32)
     img = img + rng.normal(0.0, rng.uniform(*noise), img.shape).astype(np.float32)

@@ -4,6 +4,7 @@ CIFAR's own files are pickles, which run code when loaded, so the digits are wri
 arrays that :class:`mmkd.datasets.CIFAR10Embedded` / :class:`~mmkd.datasets.CIFAR100Embedded`
 read with ``allow_pickle=False``.
 """
+
 import io
 import os
 import os.path as osp
@@ -13,8 +14,14 @@ from typing import Dict, List, Tuple
 import cv2
 import numpy as np
 
-from mmkd.datasets.cifar import (CIFAR10Embedded, CIFAR100Embedded, CIFAR100_DIGIT_CLASSES,
-                                 DIGIT_CLASSES, DIGIT_STYLES)
+from mmkd.datasets.cifar import (
+    CIFAR100_DIGIT_CLASSES,
+    DIGIT_CLASSES,
+    DIGIT_STYLES,
+    CIFAR10Embedded,
+    CIFAR100Embedded,
+)
+
 from .common import SPLIT_CODES, GenerationReport, write_dataset
 
 RGB = Tuple[int, int, int]
@@ -33,21 +40,24 @@ _STYLE_COLOURS: Dict[str, Tuple[RGB, RGB]] = {
 }
 # Coarse label = fine // 5 (5 fine per coarse, as in CIFAR-100).
 CIFAR100_DIGIT_COARSE: Tuple[str, ...] = tuple(
-    f'{d}_{group}' for d in range(10) for group in ('plain', 'two_tone'))
+    f'{d}_{group}' for d in range(10) for group in ('plain', 'two_tone')
+)
 
 
 def load_digits_32() -> Tuple[np.ndarray, np.ndarray]:
     """scikit-learn's 1797 real 8x8 handwritten digits, as (N, 32, 32) uint8 ink and labels."""
     # Imported here: scikit-learn is only needed when the digits are generated.
     from sklearn.datasets import load_digits
+
     digits = load_digits()
     small = (digits.images * (255.0 / 16.0)).astype(np.float32)
     big = np.stack([cv2.resize(im, (32, 32), interpolation=cv2.INTER_CUBIC) for im in small])
     return np.clip(np.rint(big), 0, 255).astype(np.uint8), digits.target.astype(np.int64)
 
 
-def stratified_split(labels: np.ndarray, test_fraction: float,
-                     seed: int) -> Tuple[np.ndarray, np.ndarray]:
+def stratified_split(
+    labels: np.ndarray, test_fraction: float, seed: int
+) -> Tuple[np.ndarray, np.ndarray]:
     """Per-class random split (sorted indices), so both splits keep the class proportions."""
     rng = np.random.default_rng([seed, 7])
     train, test = [], []
@@ -73,8 +83,9 @@ def write_npz(path: str, arrays: Dict[str, np.ndarray]) -> None:
             archive.writestr(member, buffer.getvalue())
 
 
-def generate_digits_cifar10(root: str, test_fraction: float = 0.2, seed: int = 0,
-                            force: bool = False) -> GenerationReport:
+def generate_digits_cifar10(
+    root: str, test_fraction: float = 0.2, seed: int = 0, force: bool = False
+) -> GenerationReport:
     """Write ``cifar-10-npz/{train,test}.npz`` with the real sklearn digits (grey ink replicated
     to RGB, 8x8 upsampled to 32x32), stratified split: ``images`` (N, 32, 32, 3) uint8,
     ``labels`` (N,) int64 and the ``classes``, no pickled object anywhere.
@@ -87,13 +98,20 @@ def generate_digits_cifar10(root: str, test_fraction: float = 0.2, seed: int = 0
         rgb = np.repeat(images[..., None], 3, axis=-1)
         splits = dict(zip(('train', 'test'), stratified_split(labels, test_fraction, seed)))
         for split, idx in splits.items():
-            write_npz(osp.join(folder, f'{split}.npz'),
-                      dict(images=rgb[idx], labels=labels[idx],
-                           classes=np.array(DIGIT_CLASSES)))
+            write_npz(
+                osp.join(folder, f'{split}.npz'),
+                dict(images=rgb[idx], labels=labels[idx], classes=np.array(DIGIT_CLASSES)),
+            )
         return {split: len(idx) for split, idx in splits.items()}
 
-    return write_dataset('digits_cifar10', root, params,
-                         (CIFAR10Embedded.base_folder, CIFAR10Embedded.legacy_folder), force, write)
+    return write_dataset(
+        'digits_cifar10',
+        root,
+        params,
+        (CIFAR10Embedded.base_folder, CIFAR10Embedded.legacy_folder),
+        force,
+        write,
+    )
 
 
 def stylise_digit(rng: np.random.Generator, ink: np.ndarray, style: int) -> np.ndarray:
@@ -105,13 +123,15 @@ def stylise_digit(rng: np.random.Generator, ink: np.ndarray, style: int) -> np.n
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
 
 
-def _cifar100_split(rng: np.random.Generator, ink: np.ndarray, labels: np.ndarray,
-                    pool: np.ndarray, per_class: int) -> Tuple[np.ndarray, List[int]]:
+def _cifar100_split(
+    rng: np.random.Generator, ink: np.ndarray, labels: np.ndarray, pool: np.ndarray, per_class: int
+) -> Tuple[np.ndarray, List[int]]:
     images, fine = [], []
     for d in range(10):
         candidates = pool[labels[pool] == d]
-        picks = rng.choice(candidates, size=10 * per_class,
-                           replace=len(candidates) < 10 * per_class)
+        picks = rng.choice(
+            candidates, size=10 * per_class, replace=len(candidates) < 10 * per_class
+        )
         for k, src in enumerate(picks):
             style = k // per_class
             images.append(stylise_digit(rng, ink[src], style))
@@ -119,15 +139,24 @@ def _cifar100_split(rng: np.random.Generator, ink: np.ndarray, labels: np.ndarra
     return np.stack(images), fine
 
 
-def generate_digits_cifar100(root: str, num_train_per_class: int = 5, num_test_per_class: int = 2,
-                             test_fraction: float = 0.2, seed: int = 0,
-                             force: bool = False) -> GenerationReport:
+def generate_digits_cifar100(
+    root: str,
+    num_train_per_class: int = 5,
+    num_test_per_class: int = 2,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    force: bool = False,
+) -> GenerationReport:
     """Write ``cifar-100-npz/{train,test}.npz``: 100 classes = 10 real digits x 10 colour styles
     (``labels`` = fine label ``10 * digit + style``, ``coarse_labels`` = ``fine // 5``), test
     images drawn from the held-out digits of the CIFAR-10 split. Read with
     :class:`CIFAR100Embedded`."""
-    params = dict(num_train_per_class=num_train_per_class, num_test_per_class=num_test_per_class,
-                  test_fraction=test_fraction, seed=seed)
+    params = dict(
+        num_train_per_class=num_train_per_class,
+        num_test_per_class=num_test_per_class,
+        test_fraction=test_fraction,
+        seed=seed,
+    )
     folder = osp.join(root, CIFAR100Embedded.base_folder)
     counts = dict(train=100 * num_train_per_class, test=100 * num_test_per_class)
 
@@ -138,12 +167,23 @@ def generate_digits_cifar100(root: str, num_train_per_class: int = 5, num_test_p
             rng = np.random.default_rng([seed, SPLIT_CODES[split], 100])
             images, fine = _cifar100_split(rng, ink, labels, pools[split], per_class)
             fine = np.array(fine, dtype=np.int64)
-            write_npz(osp.join(folder, f'{split}.npz'),
-                      dict(images=images, labels=fine, coarse_labels=fine // 5,
-                           classes=np.array(CIFAR100_DIGIT_CLASSES),
-                           coarse_classes=np.array(CIFAR100_DIGIT_COARSE)))
+            write_npz(
+                osp.join(folder, f'{split}.npz'),
+                dict(
+                    images=images,
+                    labels=fine,
+                    coarse_labels=fine // 5,
+                    classes=np.array(CIFAR100_DIGIT_CLASSES),
+                    coarse_classes=np.array(CIFAR100_DIGIT_COARSE),
+                ),
+            )
         return counts
 
-    return write_dataset('digits_cifar100', root, params, (CIFAR100Embedded.base_folder,
-                                                           CIFAR100Embedded.legacy_folder),
-                         force, write)
+    return write_dataset(
+        'digits_cifar100',
+        root,
+        params,
+        (CIFAR100Embedded.base_folder, CIFAR100Embedded.legacy_folder),
+        force,
+        write,
+    )

@@ -3,6 +3,7 @@
 ``images/<split>/<scene>_<id>.jpg`` and ``annotations/<split>/<scene>_<id>.png`` (uint16
 millimetres), as mmseg's ``NYUDataset`` reads them.
 """
+
 import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, List, Tuple
@@ -10,18 +11,59 @@ from typing import Dict, List, Tuple
 import cv2
 import numpy as np
 
-from .common import (GenerationReport, JPG_PARAMS, PNG_PARAMS, finish_image, imwrite, item_rng,
-                     write_dataset)
+from .common import (
+    JPG_PARAMS,
+    PNG_PARAMS,
+    GenerationReport,
+    finish_image,
+    imwrite,
+    item_rng,
+    write_dataset,
+)
 
 NYU_SCENES: Tuple[str, ...] = (
-    'printer_room', 'bathroom', 'living_room', 'study', 'conference_room', 'study_room', 'kitchen',
-    'home_office', 'bedroom', 'dinette', 'playroom', 'indoor_balcony', 'laundry_room', 'basement',
-    'excercise_room', 'foyer', 'home_storage', 'cafe', 'furniture_store', 'office_kitchen',
-    'student_lounge', 'dining_room', 'reception_room', 'computer_lab', 'classroom', 'office',
-    'bookstore')  # mmseg's NYUDataset.METAINFO['classes'], in its order (typo 'excercise' kept)
-_ROOM_SCALE = {'bathroom': 0.6, 'laundry_room': 0.6, 'home_storage': 0.6, 'printer_room': 0.7,
-               'foyer': 0.8, 'conference_room': 1.3, 'classroom': 1.4, 'cafe': 1.3,
-               'bookstore': 1.3, 'furniture_store': 1.4, 'computer_lab': 1.3, 'basement': 1.2}
+    'printer_room',
+    'bathroom',
+    'living_room',
+    'study',
+    'conference_room',
+    'study_room',
+    'kitchen',
+    'home_office',
+    'bedroom',
+    'dinette',
+    'playroom',
+    'indoor_balcony',
+    'laundry_room',
+    'basement',
+    'excercise_room',
+    'foyer',
+    'home_storage',
+    'cafe',
+    'furniture_store',
+    'office_kitchen',
+    'student_lounge',
+    'dining_room',
+    'reception_room',
+    'computer_lab',
+    'classroom',
+    'office',
+    'bookstore',
+)  # mmseg's NYUDataset.METAINFO['classes'], in its order (typo 'excercise' kept)
+_ROOM_SCALE = {
+    'bathroom': 0.6,
+    'laundry_room': 0.6,
+    'home_storage': 0.6,
+    'printer_room': 0.7,
+    'foyer': 0.8,
+    'conference_room': 1.3,
+    'classroom': 1.4,
+    'cafe': 1.3,
+    'bookstore': 1.3,
+    'furniture_store': 1.4,
+    'computer_lab': 1.3,
+    'basement': 1.2,
+}
 NYU_MIN_DEPTH, NYU_MAX_DEPTH = 0.5, 10.0  # metres
 _NYU_FOCAL_640 = 518.8  # NYU-v2 Kinect focal length in pixels at 640x480
 
@@ -69,20 +111,37 @@ def _sample_room(rng: np.random.Generator, scene: str) -> _Room:
     boxes = []
     for _ in range(rng.integers(1, 5)):
         size = rng.uniform([0.4, 0.3, 0.4], [1.6, 2.0, 1.2])  # width, height, depth
-        lo = np.array([rng.uniform(-left, width - left - size[0]), 0.0,
-                       rng.uniform(1.2, max(1.3, back - size[2]))])
+        lo = np.array(
+            [
+                rng.uniform(-left, width - left - size[0]),
+                0.0,
+                rng.uniform(1.2, max(1.3, back - size[2])),
+            ]
+        )
         size[1] = min(size[1], 0.5 + 0.4 * lo[2])  # no wall-sized box right in front of the lens
         boxes.append((lo, lo + size))
-    return _Room(left=left, right=width - left, back=back, ceiling=rng.uniform(2.4, 3.2),
-                 cam_height=rng.uniform(1.0, 1.6), boxes=boxes)
+    return _Room(
+        left=left,
+        right=width - left,
+        back=back,
+        ceiling=rng.uniform(2.4, 3.2),
+        cam_height=rng.uniform(1.0, 1.6),
+        boxes=boxes,
+    )
 
 
-def _cast(rays: np.ndarray, origin: np.ndarray,
-          room: _Room) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _cast(
+    rays: np.ndarray, origin: np.ndarray, room: _Room
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest hit per ray: (depth, surface id, normal). Ids: 0 floor, 1 ceiling, 2/3 left/right
     wall, 4 back wall, 5+ boxes."""
-    planes = [(1, 0.0, (0, 1, 0)), (1, room.ceiling, (0, -1, 0)), (0, -room.left, (1, 0, 0)),
-              (0, room.right, (-1, 0, 0)), (2, room.back, (0, 0, -1))]
+    planes = [
+        (1, 0.0, (0, 1, 0)),
+        (1, room.ceiling, (0, -1, 0)),
+        (0, -room.left, (1, 0, 0)),
+        (0, room.right, (-1, 0, 0)),
+        (2, room.back, (0, 0, -1)),
+    ]
     h, w, _ = rays.shape
     depth = np.full((h, w), np.inf)
     surface = np.zeros((h, w), np.int32)
@@ -98,14 +157,16 @@ def _cast(rays: np.ndarray, origin: np.ndarray,
         hit = (near <= far) & (near > 1e-6) & (near < depth)
         axis = tmin.argmax(-1)
         n = np.zeros((h, w, 3))
-        np.put_along_axis(n, axis[..., None], -np.sign(np.take_along_axis(
-            rays, axis[..., None], -1)), -1)
+        np.put_along_axis(
+            n, axis[..., None], -np.sign(np.take_along_axis(rays, axis[..., None], -1)), -1
+        )
         depth[hit], surface[hit], normal[hit] = near[hit], 5 + bid, n[hit]
     return depth, surface, normal
 
 
-def _albedo(rng: np.random.Generator, points: np.ndarray, surface: np.ndarray,
-            num_boxes: int) -> np.ndarray:
+def _albedo(
+    rng: np.random.Generator, points: np.ndarray, surface: np.ndarray, num_boxes: int
+) -> np.ndarray:
     """Per-surface colours with textures fixed in WORLD units (planks, tiles, stripes, checks),
     so their image-space frequency grows with distance: a texture-gradient depth cue."""
     x, y, z = points[..., 0], points[..., 1], points[..., 2]
@@ -125,8 +186,9 @@ def _albedo(rng: np.random.Generator, points: np.ndarray, surface: np.ndarray,
     # Walls: one pastel colour, optional vertical stripes, dark skirting board.
     wall_colour = rng.uniform([0.45, 0.45, 0.45], [0.95, 0.95, 0.9])
     along = np.where(surface == 4, x, z)
-    stripes = 1 + (0.12 * ((along / rng.uniform(0.12, 0.4)) % 1.0 < 0.5) if rng.random() < 0.5
-                   else 0.0)
+    stripes = 1 + (
+        0.12 * ((along / rng.uniform(0.12, 0.4)) % 1.0 < 0.5) if rng.random() < 0.5 else 0.0
+    )
     walls = (surface >= 2) & (surface <= 4)
     out[walls] = (wall_colour * np.broadcast_to(stripes, x.shape)[..., None])[walls]
     out[walls & (y < 0.1)] = wall_colour * 0.35
@@ -141,23 +203,41 @@ def _albedo(rng: np.random.Generator, points: np.ndarray, surface: np.ndarray,
     return out
 
 
-def _draw_pictures(rng: np.random.Generator, points: np.ndarray, surface: np.ndarray,
-                   albedo: np.ndarray) -> None:
+def _draw_pictures(
+    rng: np.random.Generator, points: np.ndarray, surface: np.ndarray, albedo: np.ndarray
+) -> None:
     """Framed pictures on the back wall: strong image edges that are NOT depth edges."""
     x, y = points[..., 0], points[..., 1]
     for _ in range(rng.integers(0, 3)):
         x0, y0 = rng.uniform(-2.5, 2.0), rng.uniform(1.0, 1.8)
-        m = (surface == 4) & (x > x0) & (x < x0 + rng.uniform(0.3, 1.0)) & (y > y0) & (
-            y < y0 + rng.uniform(0.3, 0.7))
+        m = (
+            (surface == 4)
+            & (x > x0)
+            & (x < x0 + rng.uniform(0.3, 1.0))
+            & (y > y0)
+            & (y < y0 + rng.uniform(0.3, 0.7))
+        )
         albedo[m] = rng.uniform(0.05, 0.95, 3)
 
 
-def _shade(rng: np.random.Generator, albedo: np.ndarray, points: np.ndarray, normal: np.ndarray,
-           rays: np.ndarray, depth: np.ndarray, room: _Room) -> np.ndarray:
+def _shade(
+    rng: np.random.Generator,
+    albedo: np.ndarray,
+    points: np.ndarray,
+    normal: np.ndarray,
+    rays: np.ndarray,
+    depth: np.ndarray,
+    room: _Room,
+) -> np.ndarray:
     """Ambient + Lambertian ceiling lamp with distance fall-off + a weak light at the camera
     (shows the orientation of faces turned away from the lamp) + mild darkening with depth."""
-    lamp = np.array([rng.uniform(-room.left, room.right) * 0.6, room.ceiling - 0.05,
-                     rng.uniform(0.3, 0.8) * room.back])
+    lamp = np.array(
+        [
+            rng.uniform(-room.left, room.right) * 0.6,
+            room.ceiling - 0.05,
+            rng.uniform(0.3, 0.8) * room.back,
+        ]
+    )
     to_lamp = lamp - points
     dist2 = (to_lamp**2).sum(-1)
     lambert = np.clip((normal * to_lamp).sum(-1) / np.sqrt(dist2 + 1e-9), 0, 1)
@@ -171,12 +251,14 @@ def _invalidate(rng: np.random.Generator, depth_mm: np.ndarray) -> None:
     """Set a few small blobs to 0 (no measurement), like Kinect holes in raw NYU depth."""
     h, w = depth_mm.shape
     for _ in range(rng.integers(1, 4)):
-        cv2.circle(depth_mm, (int(rng.integers(w)), int(rng.integers(h))),
-                   int(rng.integers(1, 4)), 0, -1)
+        cv2.circle(
+            depth_mm, (int(rng.integers(w)), int(rng.integers(h))), int(rng.integers(1, 4)), 0, -1
+        )
 
 
-def render_indoor_scene(rng: np.random.Generator, scene: str = 'bedroom', height: int = 96,
-                        width: int = 128) -> Tuple[np.ndarray, np.ndarray]:
+def render_indoor_scene(
+    rng: np.random.Generator, scene: str = 'bedroom', height: int = 96, width: int = 128
+) -> Tuple[np.ndarray, np.ndarray]:
     """One synthetic room: (RGB uint8 image, uint16 depth in millimetres, 0 = invalid).
 
     A box-shaped room (floor, ceiling, three walls) with 1-4 boxes of furniture is ray-cast from
@@ -203,8 +285,15 @@ def render_indoor_scene(rng: np.random.Generator, scene: str = 'bedroom', height
     return img, depth_mm
 
 
-def generate_nyu(root: str, num_train: int = 300, num_test: int = 50, height: int = 96,
-                 width: int = 128, seed: int = 0, force: bool = False) -> GenerationReport:
+def generate_nyu(
+    root: str,
+    num_train: int = 300,
+    num_test: int = 50,
+    height: int = 96,
+    width: int = 128,
+    seed: int = 0,
+    force: bool = False,
+) -> GenerationReport:
     """Write ``images/{train,test}/<scene>_<id>.jpg`` and ``annotations/{train,test}/<...>.png``
     (uint16 millimetres) as read by mmseg's ``NYUDataset``; scene types cycle through
     :data:`NYU_SCENES` so ``category_id`` resolves."""

@@ -7,6 +7,7 @@ Instead of turning safe loading off, :func:`allow_mmengine_checkpoint_types` add
 types to torch's allow-list, and only a restricted stand-in for the ``getattr`` that the message
 hub's buffers pickle. Files the user points at are still loaded with ``weights_only=True``.
 """
+
 import os
 import pickle
 from collections import OrderedDict
@@ -23,7 +24,12 @@ from mmkd.utils.errors import ConfigError
 def _numpy_types() -> List[object]:
     """numpy's pickle entry points for arrays, scalars and dtypes (numpy 1.x and 2.x)."""
     core = np._core if hasattr(np, '_core') else np.core  # numpy 2 renamed np.core
-    types: List[object] = [np.ndarray, np.dtype, core.multiarray._reconstruct, core.multiarray.scalar]
+    types: List[object] = [
+        np.ndarray,
+        np.dtype,
+        core.multiarray._reconstruct,
+        core.multiarray.scalar,
+    ]
     # numpy >= 1.25 pickles each dtype with its own class, e.g. numpy.dtypes.Float64DType.
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:
@@ -38,18 +44,24 @@ def _history_buffer_getattr(obj: object, name: str) -> object:
     A general ``getattr`` would let a malicious file reach arbitrary attributes, so the
     unpickler gets this stand-in, which only returns a HistoryBuffer's own statistic methods.
     """
-    if (obj is HistoryBuffer or isinstance(obj, HistoryBuffer)) and isinstance(name, str) \
-            and not name.startswith('_') and callable(getattr(HistoryBuffer, name, None)):
+    if (
+        (obj is HistoryBuffer or isinstance(obj, HistoryBuffer))
+        and isinstance(name, str)
+        and not name.startswith('_')
+        and callable(getattr(HistoryBuffer, name, None))
+    ):
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'refusing getattr({obj!r}, {name!r}) while loading a checkpoint: only '
-        'MMEngine HistoryBuffer statistics may be looked up this way')
+        'MMEngine HistoryBuffer statistics may be looked up this way'
+    )
 
 
 def allow_mmengine_checkpoint_types() -> None:
     """Allow, for ``weights_only`` loading, the types MMEngine checkpoints contain."""
-    torch.serialization.add_safe_globals([
-        HistoryBuffer, *_numpy_types(), (_history_buffer_getattr, 'builtins.getattr')])
+    torch.serialization.add_safe_globals(
+        [HistoryBuffer, *_numpy_types(), (_history_buffer_getattr, 'builtins.getattr')]
+    )
 
 
 def load_checkpoint_file(path: str, what: str) -> dict:
@@ -57,7 +69,8 @@ def load_checkpoint_file(path: str, what: str) -> dict:
     if not path or not os.path.isfile(path):
         raise ConfigError(
             f'{what} checkpoint not found: {path!r}. Train it first (tools/train.py with its own '
-            f'config) or point the config at an existing .pth file.')
+            f'config) or point the config at an existing .pth file.'
+        )
     try:
         return torch.load(path, map_location='cpu', weights_only=True)
     except Exception as err:  # torch raises many types for corrupt or foreign files
@@ -65,7 +78,8 @@ def load_checkpoint_file(path: str, what: str) -> dict:
             f'{what} checkpoint {path!r} could not be read ({type(err).__name__}: '
             f'{_load_failure(err)}). It is corrupt, truncated, not a PyTorch checkpoint, or holds '
             f'objects that are not plain weights; re-save it (model weights and plain Python '
-            f'values only) or re-download it.') from err
+            f'values only) or re-download it.'
+        ) from err
 
 
 def _load_failure(err: Exception) -> str:
@@ -89,17 +103,18 @@ def extract_state_dict(checkpoint: dict, prefix: str = '') -> 'OrderedDict[str, 
     """
     state = checkpoint.get('state_dict', checkpoint)
     if prefix and any(k.startswith(prefix) for k in state):
-        state = OrderedDict((k[len(prefix):], v) for k, v in state.items() if k.startswith(prefix))
+        state = OrderedDict((k[len(prefix) :], v) for k, v in state.items() if k.startswith(prefix))
     # DataParallel / DDP checkpoints saved without unwrapping
     if state and all(k.startswith('module.') for k in state):
-        state = OrderedDict((k[len('module.'):], v) for k, v in state.items())
+        state = OrderedDict((k[len('module.') :], v) for k, v in state.items())
     return OrderedDict(state)
 
 
 class KeyMismatch(NamedTuple):
     """How a checkpoint's weights differ from a model's: the keys, and the shapes that differ."""
-    missing: List[str]      # in the model, not in the checkpoint
-    unexpected: List[str]   # in the checkpoint, not in the model
+
+    missing: List[str]  # in the model, not in the checkpoint
+    unexpected: List[str]  # in the checkpoint, not in the model
     wrong_shape: List[str]  # in both, with different shapes ('key: checkpoint (..) vs model (..)')
 
     def __bool__(self) -> bool:
@@ -107,30 +122,47 @@ class KeyMismatch(NamedTuple):
 
     def describe(self, limit: int = 3) -> str:
         """One line: a few keys of each kind, with their count."""
+
         def few(items: List[str]) -> str:
             more = f' ... ({len(items)} in all)' if len(items) > limit else ''
             return ', '.join(items[:limit]) + more
-        return '; '.join(f'{label}: {few(items)}' for label, items in
-                         [('missing in checkpoint', self.missing), ('not in model', self.unexpected),
-                          ('shape mismatch', self.wrong_shape)] if items)
+
+        return '; '.join(
+            f'{label}: {few(items)}'
+            for label, items in [
+                ('missing in checkpoint', self.missing),
+                ('not in model', self.unexpected),
+                ('shape mismatch', self.wrong_shape),
+            ]
+            if items
+        )
 
 
 def compare_state_dicts(own: Mapping[str, object], state: Mapping[str, object]) -> KeyMismatch:
     """The keys and shapes of ``state`` (a checkpoint) against ``own`` (a model's state dict)."""
+
     def shape(value: object) -> Tuple[int, ...]:
         return tuple(value.shape) if isinstance(value, torch.Tensor) else ()
+
     return KeyMismatch(
         missing=[k for k in own if k not in state],
         unexpected=[k for k in state if k not in own],
-        wrong_shape=[f'{k}: checkpoint {shape(state[k])} vs model {shape(own[k])}'
-                     for k in own if k in state and shape(state[k]) != shape(own[k])])
+        wrong_shape=[
+            f'{k}: checkpoint {shape(state[k])} vs model {shape(own[k])}'
+            for k in own
+            if k in state and shape(state[k]) != shape(own[k])
+        ],
+    )
 
 
-def checkpoint_mismatch_error(path: str, what: str, mismatch: KeyMismatch, fix: str,
-                              target: str = '') -> ConfigError:
+def checkpoint_mismatch_error(
+    path: str, what: str, mismatch: KeyMismatch, fix: str, target: str = ''
+) -> ConfigError:
     """The one error for every checkpoint that does not fit its model: the keys, then the fix."""
-    return ConfigError(f'{what} checkpoint {path!r} does not fit {target or f"the {what} config"}:'
-                       f' {mismatch.describe()}. {fix}')
+    return ConfigError(
+        f'{what} checkpoint {path!r} does not fit {target or f"the {what} config"}:'
+        f' {mismatch.describe()}. {fix}'
+    )
 
 
 def load_model_weights(model: nn.Module, path: str, what: str) -> Dict[str, object]:
@@ -144,7 +176,11 @@ def load_model_weights(model: nn.Module, path: str, what: str) -> Dict[str, obje
     mismatch = compare_state_dicts(model.state_dict(), state)
     if mismatch:
         raise checkpoint_mismatch_error(
-            path, what, mismatch, f'Use the checkpoint trained with this {what} config, or fix '
-            f'the {what} config (depth, channels, num_classes) to match the checkpoint.')
+            path,
+            what,
+            mismatch,
+            f'Use the checkpoint trained with this {what} config, or fix '
+            f'the {what} config (depth, channels, num_classes) to match the checkpoint.',
+        )
     model.load_state_dict(state, strict=True)
     return checkpoint.get('meta', {}) if isinstance(checkpoint, dict) else {}

@@ -4,6 +4,7 @@ Without this, an unreadable image ends in mmcv's bare assertion, an unreadable l
 ``'NoneType' object has no attribute 'squeeze'``, and a label value the model has no class for
 (e.g. 42 in a 19-class set) in an index error deep inside torch's cross-entropy.
 """
+
 import os.path as osp
 from typing import Any, Iterator, Optional, Tuple
 
@@ -39,8 +40,9 @@ class SampleCheckPipeline:
     inspected after a failure.
     """
 
-    def __init__(self, pipeline: Any, dataset_name: str,
-                 label_range: Optional[Tuple[int, int]] = None) -> None:
+    def __init__(
+        self, pipeline: Any, dataset_name: str, label_range: Optional[Tuple[int, int]] = None
+    ) -> None:
         self.pipeline = pipeline
         self.dataset_name = dataset_name
         self.label_range = label_range
@@ -57,7 +59,8 @@ class SampleCheckPipeline:
                     raise DataError(
                         f'{path}: {problem} ({role} of {self.dataset_name} sample '
                         f'{data.get("sample_idx", "?")}). Replace or regenerate the file, or '
-                        'remove the sample from the dataset.') from err
+                        'remove the sample from the dataset.'
+                    ) from err
             raise
         if self.label_range is not None and isinstance(sample, dict):
             check_labels(sample.get('data_samples'), *self.label_range)
@@ -77,6 +80,7 @@ def unreadable(path: str) -> Optional[str]:
         return None
     import mmcv
     from mmengine import fileio
+
     try:
         image = mmcv.imfrombytes(fileio.get(path), flag='unchanged')
     except Exception as err:  # whatever the decoder raises, the file is the cause
@@ -140,6 +144,7 @@ def check_labels(sample: Any, num_classes: int, ignore_index: int) -> None:
         return
     bad = labels[(valid >= num_classes) | (valid < 0)].unique()
     raise DataError(
-        f'{source}: label value(s) {bad.tolist()[:5]} outside the model\'s {num_classes} '
+        f"{source}: label value(s) {bad.tolist()[:5]} outside the model's {num_classes} "
         f'classes (0..{num_classes - 1}, {ignore_index} = ignore). Fix the labels, or make '
-        'the model\'s num_classes (and the dataset\'s classes/ignore_index) match them.')
+        "the model's num_classes (and the dataset's classes/ignore_index) match them."
+    )

@@ -6,6 +6,7 @@ MMEngine's ``pytorch`` launcher calls ``torch.cuda.set_device`` and its DDP wrap
 then skips its own initialisation) and selects :class:`CPUAwareDistributedDataParallel`. On GPU
 machines nothing changes: NCCL and MMEngine's own path are used.
 """
+
 import os
 from typing import Optional
 
@@ -36,8 +37,9 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     if launcher != 'pytorch' or torch.cuda.is_available():
         return False
     if not dist.is_initialized():
-        dist.init_process_group(backend='gloo', rank=int(os.environ['RANK']),
-                                world_size=int(os.environ['WORLD_SIZE']))
+        dist.init_process_group(
+            backend='gloo', rank=int(os.environ['RANK']), world_size=int(os.environ['WORLD_SIZE'])
+        )
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
     wrapper = cfg.get('model_wrapper_cfg') or {}
     if wrapper.get('type', 'MMDistributedDataParallel') == 'MMDistributedDataParallel':

@@ -14,6 +14,7 @@ when mmkd is imported, which is how MMEngine lets a storage backend be replaced:
 checkpoint hook, ``Runner.save_checkpoint`` and ``mmengine.fileio.dump`` then write atomically
 without a config change. mmkd's own ``torch.save`` calls use :func:`atomic_torch_save`.
 """
+
 import contextlib
 import io
 import os
@@ -28,8 +29,9 @@ from mmengine.fileio.backends import LocalBackend, register_backend
 
 
 @contextlib.contextmanager
-def atomic_file(path: Union[str, Path], mode: str = 'wb',
-                encoding: Union[str, None] = None) -> Iterator[IO]:
+def atomic_file(
+    path: Union[str, Path], mode: str = 'wb', encoding: Union[str, None] = None
+) -> Iterator[IO]:
     """Open a temporary file beside ``path`` for writing; on a clean exit it replaces ``path``.
 
     An ``OSError`` raised while writing (e.g. ``ENOSPC``) comes out with ``filename=path``, so

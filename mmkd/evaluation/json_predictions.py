@@ -1,4 +1,5 @@
 """Raw classification predictions as JSON: ``tools/test.py --out`` for classifiers."""
+
 import json
 import os
 import os.path as osp
@@ -20,11 +21,14 @@ class JSONPredictions(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            self.results.append(dict(
-                sample_idx=int(sample['sample_idx']) if 'sample_idx' in sample else None,
-                gt_label=[int(v) for v in sample['gt_label']] if 'gt_label' in sample else None,
-                pred_label=[int(v) for v in sample['pred_label']],
-                pred_score=[round(float(v), 6) for v in sample['pred_score']]))
+            self.results.append(
+                dict(
+                    sample_idx=int(sample['sample_idx']) if 'sample_idx' in sample else None,
+                    gt_label=[int(v) for v in sample['gt_label']] if 'gt_label' in sample else None,
+                    pred_label=[int(v) for v in sample['pred_label']],
+                    pred_score=[round(float(v), 6) for v in sample['pred_score']],
+                )
+            )
 
     def compute_metrics(self, results: List[dict]) -> dict:
         os.makedirs(osp.dirname(self.out_file) or '.', exist_ok=True)

@@ -1,4 +1,5 @@
 """Build the student and teacher from an inline model dict or from another config file."""
+
 import copy
 import os.path as osp
 from typing import Any, Mapping

@@ -10,6 +10,7 @@ so they share these pieces instead of each writing its own:
   loading, so strict loading and ``--resume`` work without listing its keys as missing;
 * config mistakes fail with the closest valid names; a NaN/inf loss stops before the optimizer.
 """
+
 import inspect
 import math
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -29,8 +30,9 @@ class NonFiniteLossError(FloatingPointError):
     in memory and every saved checkpoint are still good."""
 
 
-def merge_data_preprocessor(model_cfg: Mapping[str, Any],
-                            overrides: Optional[Mapping[str, Any]]) -> ConfigDict:
+def merge_data_preprocessor(
+    model_cfg: Mapping[str, Any], overrides: Optional[Mapping[str, Any]]
+) -> ConfigDict:
     """``model_cfg`` with ``overrides`` (e.g. the top-level ``data_preprocessor`` MMEngine's
     Runner passes to the model) merged into its data preprocessor."""
     merged = ConfigDict(model_cfg)
@@ -44,8 +46,11 @@ def load_weights_or_warn(model: nn.Module, ckpt: Optional[str], what: str) -> nn
     if ckpt is not None:
         load_model_weights(model, ckpt, what)
     else:
-        print_log(f'no checkpoint for the {what}: it keeps its random initial weights (fine for '
-                  'tests, useless for training).', level=30)
+        print_log(
+            f'no checkpoint for the {what}: it keeps its random initial weights (fine for '
+            'tests, useless for training).',
+            level=30,
+        )
     return model
 
 
@@ -64,8 +69,10 @@ def build_loss(cfg: Mapping[str, Any], where: str) -> nn.Module:
     loss_cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
     if loss_cls is None:
         known = list(MODELS.module_dict)
-        raise ConfigError(f'{where}: unknown type {cfg["type"]!r}.'
-                          f'{did_you_mean(str(cfg["type"]).split(".")[-1], known)}')
+        raise ConfigError(
+            f'{where}: unknown type {cfg["type"]!r}.'
+            f'{did_you_mean(str(cfg["type"]).split(".")[-1], known)}'
+        )
     params = {k: v for k, v in cfg.items() if k != 'type'}
     check_known_kwargs(loss_cls, params, where)
     return loss_cls(**params)
@@ -86,7 +93,8 @@ def stop_if_not_finite(loss: Tensor, log_vars: Mapping[str, Tensor]) -> None:
         f'Last good checkpoint: {last or "none saved yet"}'
         f'{f" (continue with --resume {last})" if last else ""}. '
         'Fix: lower the learning rate or that loss weight, or set '
-        'optim_wrapper.clip_grad=dict(max_norm=...).')
+        'optim_wrapper.clip_grad=dict(max_norm=...).'
+    )
 
 
 class FrozenModelsMixin:
@@ -113,8 +121,11 @@ class FrozenModelsMixin:
         for klass in cls.__mro__:
             if '__init__' in vars(klass) and issubclass(klass, FrozenModelsMixin):
                 for name, param in inspect.signature(klass.__init__).parameters.items():
-                    if name != 'self' and param.kind is param.POSITIONAL_OR_KEYWORD and \
-                            name not in keys:
+                    if (
+                        name != 'self'
+                        and param.kind is param.POSITIONAL_OR_KEYWORD
+                        and name not in keys
+                    ):
                         keys.append(name)
         return keys
 
@@ -139,15 +150,17 @@ class FrozenModelsMixin:
         return loss, log_vars
 
 
-def _drop_frozen_from_state_dict(module: FrozenModelsMixin, state_dict: Dict[str, Tensor],
-                                 prefix: str, local_metadata: Any) -> None:
+def _drop_frozen_from_state_dict(
+    module: FrozenModelsMixin, state_dict: Dict[str, Tensor], prefix: str, local_metadata: Any
+) -> None:
     frozen = tuple(f'{prefix}{name}.' for name in module.frozen_modules)
     for key in [k for k in state_dict if k.startswith(frozen)]:
         del state_dict[key]
 
 
-def _refill_frozen_on_load(module: FrozenModelsMixin, state_dict: Dict[str, Tensor], prefix: str,
-                           *args: Any) -> None:
+def _refill_frozen_on_load(
+    module: FrozenModelsMixin, state_dict: Dict[str, Tensor], prefix: str, *args: Any
+) -> None:
     # Checkpoints carry no frozen model; fill its keys with its own loaded weights so that strict
     # loading and resuming neither fail nor list hundreds of missing keys.
     for name in module.frozen_modules:

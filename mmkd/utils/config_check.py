@@ -26,6 +26,7 @@ consume some keys themselves.
 
 ``MMKD_NO_CONFIG_CHECK=1`` turns the check off (for a component this check misjudges).
 """
+
 import functools
 import inspect
 import os
@@ -33,18 +34,46 @@ import re
 from typing import Any, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from mmengine.config import Config
-from mmengine.registry import (DATA_SAMPLERS, DATASETS, EVALUATOR, FUNCTIONS, HOOKS,
-                               LOG_PROCESSORS, LOOPS, METRICS, MODELS, OPTIM_WRAPPERS, OPTIMIZERS,
-                               PARAM_SCHEDULERS, TRANSFORMS, VISBACKENDS, VISUALIZERS, Registry)
+from mmengine.registry import (
+    DATA_SAMPLERS,
+    DATASETS,
+    EVALUATOR,
+    FUNCTIONS,
+    HOOKS,
+    LOG_PROCESSORS,
+    LOOPS,
+    METRICS,
+    MODELS,
+    OPTIM_WRAPPERS,
+    OPTIMIZERS,
+    PARAM_SCHEDULERS,
+    TRANSFORMS,
+    VISBACKENDS,
+    VISUALIZERS,
+    Registry,
+)
 
 from mmkd.utils.errors import ConfigError, did_you_mean
 
 # Top-level keys MMEngine (Runner, FlexibleRunner, the runner's cfg.get calls), the OpenMMLab
 # tools and mmkd's tools read, besides the Runner's constructor arguments.
 EXTRA_TOP_LEVEL_KEYS = (
-    'custom_imports', 'runner_type', 'model_wrapper_cfg', 'sync_bn', 'find_unused_parameters',
-    'activation_checkpointing', 'efficient_conv_bn_eval', 'compile', 'strategy', 'launcher',
-    'work_dir', 'tta_model', 'tta_pipeline', 'vis_backends', 'aid_adaptation')
+    'custom_imports',
+    'runner_type',
+    'model_wrapper_cfg',
+    'sync_bn',
+    'find_unused_parameters',
+    'activation_checkpointing',
+    'efficient_conv_bn_eval',
+    'compile',
+    'strategy',
+    'launcher',
+    'work_dir',
+    'tta_model',
+    'tta_pipeline',
+    'vis_backends',
+    'aid_adaptation',
+)
 # A config file's own top-level name this few edits (insert, delete, replace, swap) away from a
 # Runner setting is taken for a misspelling of it: 'train_dataloadr' (1) and 'default_hook' (1)
 # are, helper variables such as 'depth_preprocessor' (3) or 'train_pipeline' are not. (Of the
@@ -54,8 +83,17 @@ TOP_LEVEL_TYPO_EDITS = 2
 # Keys MMEngine's build functions consume before calling the constructor.
 BUILD_KEYS = ('type', '_scope_')
 # The model parts that are checked below a model (the rest are layer settings or task utils).
-MODEL_PARTS = ('backbone', 'neck', 'decode_head', 'auxiliary_head', 'head', 'loss_decode',
-               'loss', 'loss_cls', 'data_preprocessor')
+MODEL_PARTS = (
+    'backbone',
+    'neck',
+    'decode_head',
+    'auxiliary_head',
+    'head',
+    'loss_decode',
+    'loss',
+    'loss_cls',
+    'data_preprocessor',
+)
 # mmkd models that hold other models' configs (``teachers`` maps names to dict(model=...)).
 NESTED_MODELS = ('student', 'teacher', 'reference_student')
 
@@ -78,8 +116,10 @@ def check_option_keys(cfg: Config, options: Mapping[str, Any]) -> None:
     for option in options:
         top = option.split('.', 1)[0]
         if top not in known:
-            problems.append(f'--cfg-options {option}: the config has no key {top!r}, so this '
-                            f'option would be ignored.{did_you_mean(top, known)}')
+            problems.append(
+                f'--cfg-options {option}: the config has no key {top!r}, so this '
+                f'option would be ignored.{did_you_mean(top, known)}'
+            )
     if problems:
         raise ConfigError('\n'.join(problems))
 
@@ -88,6 +128,7 @@ def check_option_keys(cfg: Config, options: Mapping[str, Any]) -> None:
 def runner_keys() -> Tuple[str, ...]:
     """The settings MMEngine's runners take from a config's top level."""
     from mmengine.runner import FlexibleRunner, Runner
+
     keys: List[str] = []
     for runner in (Runner, FlexibleRunner):
         keys += [k for k in inspect.signature(runner).parameters if k not in keys + ['cfg']]
@@ -132,8 +173,9 @@ def _signature_keys(func: Any, follow: bool) -> Optional[Tuple[str, ...]]:
     source = _source(func)
     if source is None:
         return None
-    read = re.findall(rf'\b{var_kw}\s*(?:\.(?:pop|get|setdefault)\(\s*|\[\s*)[\'"](\w+)[\'"]',
-                      source)
+    read = re.findall(
+        rf'\b{var_kw}\s*(?:\.(?:pop|get|setdefault)\(\s*|\[\s*)[\'"](\w+)[\'"]', source
+    )
     names += [k for k in read if k not in names]
     uses = len(re.findall(rf'\b{var_kw}\b', source))
     if uses <= 1:  # declared and never used: extra keys are dropped silently
@@ -145,8 +187,11 @@ def _signature_keys(func: Any, follow: bool) -> Optional[Tuple[str, ...]]:
 
 def _named_params(func: Any) -> List[str]:
     params = inspect.signature(func).parameters
-    return [k for k, p in params.items()
-            if k != 'self' and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return [
+        k
+        for k, p in params.items()
+        if k != 'self' and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
 
 
 def _passes_kwargs_up(func: Any) -> bool:
@@ -156,8 +201,11 @@ def _passes_kwargs_up(func: Any) -> bool:
     source = _source(func)
     if var_kw is None or source is None:
         return False
-    call = re.search(rf'(?:super\([^)]*\)\.__init__|\w+\.__init__)\((?:[^()]|\([^()]*\))*'
-                     rf'\*\*{var_kw}\b', source)
+    call = re.search(
+        rf'(?:super\([^)]*\)\.__init__|\w+\.__init__)\((?:[^()]|\([^()]*\))*'
+        rf'\*\*{var_kw}\b',
+        source,
+    )
     return call is not None
 
 
@@ -170,6 +218,7 @@ def _source(func: Any) -> Optional[str]:
 
 def _stop_classes() -> Tuple[type, ...]:
     import torch.nn as nn
+
     return (object, nn.Module)
 
 
@@ -177,6 +226,7 @@ def _kwargs_passed_to_nothing() -> Tuple[type, ...]:
     # CheckpointHook keeps its **kwargs for Runner.save_checkpoint, which accepts no argument
     # the hook does not already pass: any extra key fails at the first save.
     from mmengine.hooks import CheckpointHook
+
     return (CheckpointHook,)
 
 
@@ -197,8 +247,13 @@ class ConfigChecker:
             self._dataloader(f'{split}_dataloader', cfg.get(f'{split}_dataloader'))
         self._train_loop(cfg.get('train_cfg'))
         for split, default in (('val', 'ValLoop'), ('test', 'TestLoop')):
-            self.component(f'{split}_cfg', cfg.get(f'{split}_cfg'), LOOPS, default,
-                           exclude=('runner', 'dataloader', 'evaluator'))
+            self.component(
+                f'{split}_cfg',
+                cfg.get(f'{split}_cfg'),
+                LOOPS,
+                default,
+                exclude=('runner', 'dataloader', 'evaluator'),
+            )
             self._evaluator(f'{split}_evaluator', cfg.get(f'{split}_evaluator'))
         for name, hook in (cfg.get('default_hooks') or {}).items():
             self.component(f'default_hooks.{name}', hook, HOOKS, extra=('priority',))
@@ -206,27 +261,50 @@ class ConfigChecker:
             self.component(f'custom_hooks[{i}]', hook, HOOKS, extra=('priority',))
         self._optim_wrapper(cfg.get('optim_wrapper'))
         for where, scheduler in _items('param_scheduler', cfg.get('param_scheduler')):
-            self.component(where, scheduler, PARAM_SCHEDULERS, exclude=('optimizer',),
-                           extra=('convert_to_iter_based',))
+            self.component(
+                where,
+                scheduler,
+                PARAM_SCHEDULERS,
+                exclude=('optimizer',),
+                extra=('convert_to_iter_based',),
+            )
         visualizer = cfg.get('visualizer')
         self.component('visualizer', visualizer, VISUALIZERS)
         if isinstance(visualizer, dict):
-            for where, backend in _items('visualizer.vis_backends',
-                                         visualizer.get('vis_backends')):
+            for where, backend in _items('visualizer.vis_backends', visualizer.get('vis_backends')):
                 self.component(where, backend, VISBACKENDS)
         self.component('log_processor', cfg.get('log_processor'), LOG_PROCESSORS, 'LogProcessor')
-        self._plain_keys('randomness', cfg.get('randomness'), 'Runner.set_randomness',
-                         ('seed', 'diff_rank_seed', 'deterministic'))
-        self._plain_keys('env_cfg', cfg.get('env_cfg'), 'the runner environment',
-                         ('cudnn_benchmark', 'mp_cfg', 'dist_cfg', 'resource_limit'))
-        self._plain_keys('auto_scale_lr', cfg.get('auto_scale_lr'), 'auto_scale_lr',
-                         ('enable', 'base_batch_size'))
+        self._plain_keys(
+            'randomness',
+            cfg.get('randomness'),
+            'Runner.set_randomness',
+            ('seed', 'diff_rank_seed', 'deterministic'),
+        )
+        self._plain_keys(
+            'env_cfg',
+            cfg.get('env_cfg'),
+            'the runner environment',
+            ('cudnn_benchmark', 'mp_cfg', 'dist_cfg', 'resource_limit'),
+        )
+        self._plain_keys(
+            'auto_scale_lr',
+            cfg.get('auto_scale_lr'),
+            'auto_scale_lr',
+            ('enable', 'base_batch_size'),
+        )
         self.model('model', cfg.get('model'))
         return self.problems
 
     # ------------------------------------------------------------------------------ pieces
-    def component(self, where: str, cfg: Any, registry: Registry, default_type: Any = None,
-                  exclude: Sequence[str] = (), extra: Sequence[str] = ()) -> Optional[Any]:
+    def component(
+        self,
+        where: str,
+        cfg: Any,
+        registry: Registry,
+        default_type: Any = None,
+        exclude: Sequence[str] = (),
+        extra: Sequence[str] = (),
+    ) -> Optional[Any]:
         """Check the keys of one dict MMEngine builds from ``registry``; its class, or None
         when it cannot be resolved (MMEngine's build then reports the unknown type)."""
         if not isinstance(cfg, dict):
@@ -256,8 +334,11 @@ class ConfigChecker:
         if len(unknown) == 1:
             hint = did_you_mean(unknown[0], valid) or f' Valid keys: {", ".join(valid)}.'
         else:
-            hint = ' ' + '; '.join(f'{k!r}:{did_you_mean(k, valid) or " no close match"}'
-                                   for k in unknown) + f' (valid keys: {", ".join(valid)})'
+            hint = (
+                ' '
+                + '; '.join(f'{k!r}:{did_you_mean(k, valid) or " no close match"}' for k in unknown)
+                + f' (valid keys: {", ".join(valid)})'
+            )
         self.problems.append(f'{where}: unknown key(s) {unknown} for {owner}.{hint}')
 
     def _top_level(self, cfg: Config) -> None:
@@ -269,7 +350,8 @@ class ConfigChecker:
             if close:
                 self.problems.append(
                     f'{key}: not a setting MMEngine reads (it would be ignored). '
-                    f'Did you mean: {close[0]!r}?')
+                    f'Did you mean: {close[0]!r}?'
+                )
 
     def _plain_keys(self, where: str, cfg: Any, owner: str, valid: Sequence[str]) -> None:
         if isinstance(cfg, dict):
@@ -282,12 +364,18 @@ class ConfigChecker:
             return
         self._plain_keys(where, cfg, 'the dataloader', dataloader_keys())
         self.dataset(f'{where}.dataset', cfg.get('dataset'))
-        self.component(f'{where}.sampler', cfg.get('sampler'), DATA_SAMPLERS,
-                       exclude=('dataset', 'seed'))
-        self.component(f'{where}.batch_sampler', cfg.get('batch_sampler'), DATA_SAMPLERS,
-                       exclude=('sampler', 'batch_size'))
-        self.component(f'{where}.collate_fn', cfg.get('collate_fn'), FUNCTIONS,
-                       exclude=('data_batch',))
+        self.component(
+            f'{where}.sampler', cfg.get('sampler'), DATA_SAMPLERS, exclude=('dataset', 'seed')
+        )
+        self.component(
+            f'{where}.batch_sampler',
+            cfg.get('batch_sampler'),
+            DATA_SAMPLERS,
+            exclude=('sampler', 'batch_size'),
+        )
+        self.component(
+            f'{where}.collate_fn', cfg.get('collate_fn'), FUNCTIONS, exclude=('data_batch',)
+        )
 
     def dataset(self, where: str, cfg: Any) -> None:
         if self.component(where, cfg, DATASETS) is None:
@@ -315,8 +403,14 @@ class ConfigChecker:
         default = None
         if 'type' not in cfg and 'by_epoch' in cfg:
             default = 'EpochBasedTrainLoop' if cfg['by_epoch'] else 'IterBasedTrainLoop'
-        self.component('train_cfg', cfg, LOOPS, default, exclude=('runner', 'dataloader'),
-                       extra=('by_epoch',) if default else ())
+        self.component(
+            'train_cfg',
+            cfg,
+            LOOPS,
+            default,
+            exclude=('runner', 'dataloader'),
+            extra=('by_epoch',) if default else (),
+        )
 
     def _evaluator(self, where: str, cfg: Any) -> None:
         if isinstance(cfg, dict) and 'metrics' in cfg:
@@ -330,10 +424,16 @@ class ConfigChecker:
         if not isinstance(cfg, dict) or not ('type' in cfg or 'optimizer' in cfg):
             return  # several named optimizer wrappers, or a custom constructor's format
         if 'constructor' not in cfg:
-            self.component('optim_wrapper', cfg, OPTIM_WRAPPERS, 'OptimWrapper',
-                           extra=('constructor', 'paramwise_cfg'))
-        self.component('optim_wrapper.optimizer', cfg.get('optimizer'), OPTIMIZERS,
-                       exclude=('params',))
+            self.component(
+                'optim_wrapper',
+                cfg,
+                OPTIM_WRAPPERS,
+                'OptimWrapper',
+                extra=('constructor', 'paramwise_cfg'),
+            )
+        self.component(
+            'optim_wrapper.optimizer', cfg.get('optimizer'), OPTIMIZERS, exclude=('params',)
+        )
 
     def model(self, where: str, cfg: Any) -> None:
         target = self.component(where, cfg, MODELS)
@@ -355,6 +455,7 @@ class ConfigChecker:
             return
         if 'cfg_path' in cfg:
             from mmkd.models.build import resolve_model_cfg
+
             try:
                 cfg = resolve_model_cfg(cfg)
             except (OSError, ValueError):  # the distiller reports an unreadable cfg_path
@@ -373,8 +474,7 @@ def edit_distance(a: str, b: str) -> int:
     for i in range(1, len(a) + 1):
         row = [i] + [0] * len(b)
         for j in range(1, len(b) + 1):
-            row[j] = min(previous[j] + 1, row[j - 1] + 1,
-                         previous[j - 1] + (a[i - 1] != b[j - 1]))
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 row[j] = min(row[j], previous2[j - 2] + 1)
         previous2, previous = previous, row
@@ -385,8 +485,11 @@ def edit_distance(a: str, b: str) -> int:
 def dataloader_keys() -> Tuple[str, ...]:
     """torch's DataLoader arguments plus the keys MMEngine's Runner.build_dataloader reads."""
     from torch.utils.data import DataLoader
+
     return tuple(inspect.signature(DataLoader).parameters) + (
-        'num_batch_per_epoch', 'disable_subprocess_warning')
+        'num_batch_per_epoch',
+        'disable_subprocess_warning',
+    )
 
 
 def _items(where: str, value: Any) -> Iterator[Tuple[str, Any]]:

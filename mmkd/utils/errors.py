@@ -1,4 +1,5 @@
 """Errors that name the problem and the fix, instead of a deep traceback."""
+
 import difflib
 from typing import Any, Iterable, List, Mapping
 
@@ -32,6 +33,7 @@ def check_known_kwargs(target: Any, kwargs: Mapping[str, Any], where: str) -> No
     """
     # config_check imports this module, so its MRO walk is imported here, when first used
     from mmkd.utils.config_check import accepted_keys
+
     valid = accepted_keys(target)
     if valid is None:
         return
@@ -40,11 +42,13 @@ def check_known_kwargs(target: Any, kwargs: Mapping[str, Any], where: str) -> No
         raise unknown_keys_error(where, getattr(target, '__name__', str(target)), unknown, valid)
 
 
-def unknown_keys_error(where: str, owner: str, unknown: Iterable[str],
-                       valid: Iterable[str]) -> ConfigError:
+def unknown_keys_error(
+    where: str, owner: str, unknown: Iterable[str], valid: Iterable[str]
+) -> ConfigError:
     """The error for config keys a component does not know, with the closest valid names."""
     valid = list(valid)
     unknown = list(unknown)
     hints = ''.join(f'\n  {k!r}:{did_you_mean(k, valid) or " no close match."}' for k in unknown)
-    return ConfigError(f'{where}: unknown key(s) {unknown} for {owner}.{hints}\n'
-                       f'Valid keys: {", ".join(valid)}.')
+    return ConfigError(
+        f'{where}: unknown key(s) {unknown} for {owner}.{hints}\nValid keys: {", ".join(valid)}.'
+    )

@@ -1,4 +1,5 @@
 """What may go into a checkpoint's meta that upstream tools load with torch's safe default."""
+
 from typing import Any
 
 

@@ -4,12 +4,14 @@ plain models and for the students and teachers of distillers alike.
 * segmentation: mmseg's ``SegVisualizationHook`` (ground truth | prediction overlays, every
   image) and, for ``--out``, ``IoUMetric(output_dir=, keep_results=True)``: the predicted label
   maps as PNGs, as mmseg's own ``--out`` writes them;
-* depth: :class:`mmkd.engine.hooks.DepthVisualizationHook` (input | ground truth | prediction on one colour scale,
-  with a colour bar: mmseg draws depth without a scale) and ``DepthMetric(output_dir=)``;
+* depth: :class:`mmkd.engine.hooks.DepthVisualizationHook` (input | ground truth | prediction on
+  one colour scale, with a colour bar: mmseg draws depth without a scale) and
+  ``DepthMetric(output_dir=)``;
 * classification: mmpretrain's ``VisualizationHook`` (the image with its class and score) and,
-  for ``--out``, :class:`mmkd.evaluation.JSONPredictions` (mmpretrain's ``DumpResults`` writes a pickle, which
-  runs code when read).
+  for ``--out``, :class:`mmkd.evaluation.JSONPredictions` (mmpretrain's ``DumpResults`` writes a
+  pickle, which runs code when read).
 """
+
 import os.path as osp
 from typing import Optional
 
@@ -29,8 +31,10 @@ def task_of(cfg: Config) -> str:
         return 'depth'
     if kind in ('Accuracy', 'SingleLabelMetric', 'MultiLabelMetric', 'AveragePrecision'):
         return 'cls'
-    raise ConfigError(f'--show-dir/--out: test_evaluator {kind or metric!r} is not one mmkd '
-                      'draws (IoUMetric, DepthMetric, Accuracy); drop these options.')
+    raise ConfigError(
+        f'--show-dir/--out: test_evaluator {kind or metric!r} is not one mmkd '
+        'draws (IoUMetric, DepthMetric, Accuracy); drop these options.'
+    )
 
 
 def configure_test_outputs(cfg: Config, show_dir: Optional[str], out: Optional[str]) -> None:
@@ -48,12 +52,18 @@ def configure_test_outputs(cfg: Config, show_dir: Optional[str], out: Optional[s
         elif task == 'depth':
             hooks.pop('visualization', None)
             cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
-                dict(type='mmkd.DepthVisualizationHook', out_dir=show_dir)]
+                dict(type='mmkd.DepthVisualizationHook', out_dir=show_dir)
+            ]
         else:
             # resize: the short side to 224 px, so that the class and score text is readable on
             # CIFAR-size (32 px) images too
-            hooks['visualization'] = dict(type='mmpretrain.VisualizationHook', enable=True,
-                                          interval=1, out_dir=show_dir, resize=224)
+            hooks['visualization'] = dict(
+                type='mmpretrain.VisualizationHook',
+                enable=True,
+                interval=1,
+                out_dir=show_dir,
+                resize=224,
+            )
     if out:
         out = osp.abspath(out)
         if task == 'cls':

@@ -1,4 +1,5 @@
 """The demo datasets: deterministic, stamped, and read by mmseg's / mmpretrain's own classes."""
+
 import hashlib
 import os
 import os.path as osp
@@ -10,11 +11,17 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import DATASETS as PRETRAIN_DATASETS
 from mmseg.datasets import CityscapesDataset, NYUDataset
 
-from mmkd.datasets import (CIFAR10Embedded, CIFAR100Embedded, CIFAR100_DIGIT_CLASSES,
-                           DIGIT_CLASSES)
-from mmkd.demo_data import (CITYSCAPES_USED_CLASSES, NYU_SCENES, STAMP_FILE, generate_cityscapes,
-                            generate_digits_cifar10, generate_digits_cifar100, generate_nyu,
-                            read_stamp)
+from mmkd.datasets import CIFAR100_DIGIT_CLASSES, DIGIT_CLASSES, CIFAR10Embedded, CIFAR100Embedded
+from mmkd.demo_data import (
+    CITYSCAPES_USED_CLASSES,
+    NYU_SCENES,
+    STAMP_FILE,
+    generate_cityscapes,
+    generate_digits_cifar10,
+    generate_digits_cifar100,
+    generate_nyu,
+    read_stamp,
+)
 
 SEG_TRAIN, SEG_VAL, NYU_TRAIN, NYU_TEST = 12, 3, 6, 2
 GENERATORS: Dict[str, Callable] = {
@@ -68,15 +75,23 @@ def test_stamp_skips_and_force_or_new_params_regenerate(tmp_path) -> None:
 
 
 def test_cityscapes_dataset_and_pipeline(data_root: str) -> None:
-    pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
-                dict(type='PackSegInputs')]
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
+        dict(type='PackSegInputs'),
+    ]
     with DefaultScope.overwrite_default_scope('mmseg'):
         train = CityscapesDataset(
-            data_root=osp.join(data_root, 'cityscapes'), pipeline=pipeline,
-            data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'))
+            data_root=osp.join(data_root, 'cityscapes'),
+            pipeline=pipeline,
+            data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+        )
         val = CityscapesDataset(
-            data_root=osp.join(data_root, 'cityscapes'), pipeline=pipeline, test_mode=True,
-            data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'))
+            data_root=osp.join(data_root, 'cityscapes'),
+            pipeline=pipeline,
+            test_mode=True,
+            data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+        )
         assert (len(train), len(val)) == (SEG_TRAIN, SEG_VAL)
         counts = np.zeros(256, np.int64)
         for i in range(len(train)):
@@ -96,8 +111,10 @@ def test_street_layout_prior(data_root: str) -> None:
     """Sky is found at the top and road at the bottom, as the generator promises."""
     with DefaultScope.overwrite_default_scope('mmseg'):
         ds = CityscapesDataset(
-            data_root=osp.join(data_root, 'cityscapes'), pipeline=[dict(type='LoadAnnotations')],
-            data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'))
+            data_root=osp.join(data_root, 'cityscapes'),
+            pipeline=[dict(type='LoadAnnotations')],
+            data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+        )
         segs = np.stack([ds[i]['gt_seg_map'] for i in range(len(ds))])
     assert (segs[:, :8] == 10).mean() > 0.3 and (segs[:, -8:] == 10).mean() == 0
     assert (segs[:, -12:] == 0).mean() > 0.3 and (segs[:, :16] == 0).mean() == 0
@@ -107,16 +124,23 @@ def test_nyu_dataset_and_depth_pipeline(data_root: str) -> None:
     pipeline = [
         dict(type='LoadImageFromFile'),
         dict(type='LoadDepthAnnotation', depth_rescale_factor=1e-3),
-        dict(type='PackSegInputs', meta_keys=('img_path', 'depth_map_path', 'ori_shape',
-                                              'img_shape', 'category_id')),
+        dict(
+            type='PackSegInputs',
+            meta_keys=('img_path', 'depth_map_path', 'ori_shape', 'img_shape', 'category_id'),
+        ),
     ]
     with DefaultScope.overwrite_default_scope('mmseg'):
         train = NYUDataset(
-            data_root=osp.join(data_root, 'nyu'), pipeline=pipeline,
-            data_prefix=dict(img_path='images/train', depth_map_path='annotations/train'))
+            data_root=osp.join(data_root, 'nyu'),
+            pipeline=pipeline,
+            data_prefix=dict(img_path='images/train', depth_map_path='annotations/train'),
+        )
         test = NYUDataset(
-            data_root=osp.join(data_root, 'nyu'), pipeline=pipeline, test_mode=True,
-            data_prefix=dict(img_path='images/test', depth_map_path='annotations/test'))
+            data_root=osp.join(data_root, 'nyu'),
+            pipeline=pipeline,
+            test_mode=True,
+            data_prefix=dict(img_path='images/test', depth_map_path='annotations/test'),
+        )
         assert (len(train), len(test)) == (NYU_TRAIN, NYU_TEST)
         depths = []
         for i in range(len(train)):
@@ -138,8 +162,13 @@ def test_cifar10_embedded_reads_digits(data_root: str) -> None:
     root = osp.join(data_root, 'cifar10')
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         train = PRETRAIN_DATASETS.build(
-            dict(type='mmkd.CIFAR10Embedded', data_root=root, split='train',
-                 pipeline=[dict(type='PackInputs')]))
+            dict(
+                type='mmkd.CIFAR10Embedded',
+                data_root=root,
+                split='train',
+                pipeline=[dict(type='PackInputs')],
+            )
+        )
         test = CIFAR10Embedded(data_root=root, split='test', test_mode=True)
         assert isinstance(train, CIFAR10Embedded)
         item = train[0]
@@ -159,8 +188,13 @@ def test_cifar100_embedded_reads_digit_styles(data_root: str) -> None:
     root = osp.join(data_root, 'cifar100')
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         train = PRETRAIN_DATASETS.build(
-            dict(type='mmkd.CIFAR100Embedded', data_root=root, split='train',
-                 pipeline=[dict(type='PackInputs')]))
+            dict(
+                type='mmkd.CIFAR100Embedded',
+                data_root=root,
+                split='train',
+                pipeline=[dict(type='PackInputs')],
+            )
+        )
         test = CIFAR100Embedded(data_root=root, split='test')
         item = train[0]
     assert (len(train), len(test)) == (100, 100)
@@ -180,14 +214,21 @@ def test_train_label_jitter_moves_only_train_boundaries(tmp_path):
     generate_cityscapes(str(tmp_path / 'noisy'), num_train=4, num_val=2, train_label_jitter=3.0)
 
     def read(kind: str, pattern: str):
-        return [cv2.imread(p, cv2.IMREAD_UNCHANGED)
-                for p in sorted(glob.glob(str(tmp_path / kind / pattern), recursive=True))]
+        return [
+            cv2.imread(p, cv2.IMREAD_UNCHANGED)
+            for p in sorted(glob.glob(str(tmp_path / kind / pattern), recursive=True))
+        ]
 
     for pattern in ('leftImg8bit/**/*.png', 'gtFine/val/**/*.png'):
-        assert all(np.array_equal(a, b) for a, b in zip(read('clean', pattern),
-                                                        read('noisy', pattern)))
-    changed = [float((a != b).mean()) for a, b in zip(read('clean', 'gtFine/train/**/*.png'),
-                                                      read('noisy', 'gtFine/train/**/*.png'))]
+        assert all(
+            np.array_equal(a, b) for a, b in zip(read('clean', pattern), read('noisy', pattern))
+        )
+    changed = [
+        float((a != b).mean())
+        for a, b in zip(
+            read('clean', 'gtFine/train/**/*.png'), read('noisy', 'gtFine/train/**/*.png')
+        )
+    ]
     assert len(changed) == 4 and all(0.0 < c < 0.3 for c in changed)  # boundaries, not regions
     for a, b in zip(read('clean', 'gtFine/train/**/*.png'), read('noisy', 'gtFine/train/**/*.png')):
         assert set(np.unique(b)) <= set(np.unique(a))  # no new classes appear
@@ -204,12 +245,15 @@ def test_unannotated_extra_frames_are_new_images_with_ignore_labels(tmp_path):
     assert report.counts == dict(train=3, val=2, train_extra=3)
 
     def read(kind: str, pattern: str):
-        return [cv2.imread(p, cv2.IMREAD_UNCHANGED)
-                for p in sorted(glob.glob(str(tmp_path / kind / pattern), recursive=True))]
+        return [
+            cv2.imread(p, cv2.IMREAD_UNCHANGED)
+            for p in sorted(glob.glob(str(tmp_path / kind / pattern), recursive=True))
+        ]
 
     for pattern in ('leftImg8bit/train/**/*.png', 'gtFine/train/**/*.png'):  # train unchanged
-        assert all(np.array_equal(a, b) for a, b in zip(read('plain', pattern),
-                                                        read('extra', pattern)))
+        assert all(
+            np.array_equal(a, b) for a, b in zip(read('plain', pattern), read('extra', pattern))
+        )
     extra_imgs = read('extra', 'leftImg8bit/train_extra/**/*.png')
     extra_labels = read('extra', 'gtFine/train_extra/**/*.png')
     assert len(extra_imgs) == len(extra_labels) == 3

@@ -1,6 +1,7 @@
 """AID's teacher adaptation: what training changes (the teacher) and what it must not (the
 reference student, the original teacher, their BN statistics); plain-key checkpoints; the early
 stop on the validation metric."""
+
 import copy
 import json
 import logging
@@ -20,11 +21,15 @@ from tests.conftest import cls_batch, cls_model, seg_batch, seg_model
 from tests.test_distillers.test_distiller import changed, snapshot, train_steps
 
 
-
-
 def cls_adapter(**overrides) -> AIDTeacherAdapter:
-    cfg = dict(type='mmkd.AIDTeacherAdapter', teacher=cls_model(14, width=2),
-               reference_student=cls_model(8), taps=dict(logits='head.fc'), alpha=1.0, beta=0.5)
+    cfg = dict(
+        type='mmkd.AIDTeacherAdapter',
+        teacher=cls_model(14, width=2),
+        reference_student=cls_model(8),
+        taps=dict(logits='head.fc'),
+        alpha=1.0,
+        beta=0.5,
+    )
     cfg.update(overrides)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         return MODELS.build(cfg)
@@ -32,8 +37,10 @@ def cls_adapter(**overrides) -> AIDTeacherAdapter:
 
 def test_adaptation_changes_the_teacher_only():
     model = cls_adapter()
-    before = {name: snapshot(getattr(model, name))
-              for name in ('teacher', 'original_teacher', 'reference_student')}
+    before = {
+        name: snapshot(getattr(model, name))
+        for name in ('teacher', 'original_teacher', 'reference_student')
+    }
     logs = train_steps(model, [cls_batch(seed=i) for i in range(2)], lr=0.05)
     assert {'teacher.loss', 'aid.loss_relation', 'aid.loss_anchor', 'aid.relation'} <= set(logs[0])
     assert changed(before['teacher'], model.teacher)
@@ -85,23 +92,33 @@ def test_checkpoint_holds_the_plain_teacher_and_resumes(tmp_path):
 
 def test_seg_adaptation_step_with_dense_logits():
     with DefaultScope.overwrite_default_scope('mmseg'):
-        model = MODELS.build(dict(type='mmkd.AIDTeacherAdapter', teacher=seg_model(16),
-                                  reference_student=seg_model(8),
-                                  taps=dict(logits='decode_head.conv_seg')))
+        model = MODELS.build(
+            dict(
+                type='mmkd.AIDTeacherAdapter',
+                teacher=seg_model(16),
+                reference_student=seg_model(8),
+                taps=dict(logits='decode_head.conv_seg'),
+            )
+        )
         logs = train_steps(model, [seg_batch()], lr=0.01)
     assert {'teacher.decode.loss_ce', 'aid.loss_relation', 'aid.loss_anchor'} <= set(logs[0])
 
 
-@pytest.mark.parametrize('overrides, message', [
-    (dict(alhpa=1.0), "Did you mean: 'alpha'"),
-    (dict(taps=dict(logits='head.fc', feat='backbone')), 'one tap, `logits`'),
-    (dict(taps=dict(logits='head.fcc')), "head.fc"),
-    (dict(relation=dict(type='mmkd.IntraClassRelation', tua=1.0)), 'tau'),
-    (dict(relation=dict(type='mmkd.IntraClassRelatoin')),
-     r"model\.relation: unknown type .*Did you mean: 'IntraClassRelation'"),
-    (dict(beta=-1.0), '>= 0'),
-    (dict(reference_student=cls_model(8, num_classes=7)), 'num_classes'),
-])
+@pytest.mark.parametrize(
+    'overrides, message',
+    [
+        (dict(alhpa=1.0), "Did you mean: 'alpha'"),
+        (dict(taps=dict(logits='head.fc', feat='backbone')), 'one tap, `logits`'),
+        (dict(taps=dict(logits='head.fcc')), 'head.fc'),
+        (dict(relation=dict(type='mmkd.IntraClassRelation', tua=1.0)), 'tau'),
+        (
+            dict(relation=dict(type='mmkd.IntraClassRelatoin')),
+            r"model\.relation: unknown type .*Did you mean: 'IntraClassRelation'",
+        ),
+        (dict(beta=-1.0), '>= 0'),
+        (dict(reference_student=cls_model(8, num_classes=7)), 'num_classes'),
+    ],
+)
 def test_config_mistakes_are_clear(overrides, message):
     with pytest.raises(ConfigError, match=message):
         cls_adapter(**overrides)
@@ -110,10 +127,17 @@ def test_config_mistakes_are_clear(overrides, message):
 # ------------------------------------------------------------------------- early stop hook
 def fake_runner(model, work_dir: str):
     logger = MMLogger.get_instance('aid_test', log_level=logging.WARNING)
-    return SimpleNamespace(model=model, work_dir=work_dir, logger=logger, iter=0, epoch=0,
-                           train_loop=SimpleNamespace(stop_training=False),
-                           train_dataloader=SimpleNamespace(dataset=SimpleNamespace(
-                               metainfo=dict(classes=('a', 'b')))))
+    return SimpleNamespace(
+        model=model,
+        work_dir=work_dir,
+        logger=logger,
+        iter=0,
+        epoch=0,
+        train_loop=SimpleNamespace(stop_training=False),
+        train_dataloader=SimpleNamespace(
+            dataset=SimpleNamespace(metainfo=dict(classes=('a', 'b')))
+        ),
+    )
 
 
 def saved_head(path: str) -> torch.Tensor:

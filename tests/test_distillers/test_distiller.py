@@ -1,4 +1,5 @@
 """The distiller core: what training changes (the student) and what it must not (the teacher)."""
+
 import copy
 
 import pytest
@@ -14,17 +15,21 @@ KD = dict(type='mmkd.KLDivergence', tau=2.0, loss_weight=1.0, student='logits', 
 
 
 def cls_distiller(**overrides) -> Distiller:
-    cfg = dict(type='mmkd.Distiller', student=cls_model(8), teacher=cls_model(14, width=2),
-               taps=dict(logits='head.fc', feat=dict(student='backbone.layer3',
-                                                     teacher='backbone.layer3')),
-               losses=dict(kd=KD))
+    cfg = dict(
+        type='mmkd.Distiller',
+        student=cls_model(8),
+        teacher=cls_model(14, width=2),
+        taps=dict(
+            logits='head.fc', feat=dict(student='backbone.layer3', teacher='backbone.layer3')
+        ),
+        losses=dict(kd=KD),
+    )
     cfg.update(overrides)
     return MODELS.build(cfg)
 
 
 def train_steps(model: Distiller, batches, lr: float = 0.1):
-    optim = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
-                                         lr=lr))
+    optim = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=lr))
     model.train()
     return [model.train_step(batch, optim) for batch in batches]
 
@@ -79,9 +84,15 @@ def test_teacher_never_computes_its_loss_and_sees_no_labels(mmpretrain_scope, mo
 def test_teacher_forward_stops_after_its_last_tap(mmpretrain_scope):
     model = cls_distiller(
         taps=dict(feat='backbone.layer3'),
-        losses=dict(fit=dict(type='mmkd.MSEFeature', student='feat', teacher='feat',
-                             connector=dict(type='mmkd.ConvConnector', in_channels=64,
-                                            out_channels=128))))
+        losses=dict(
+            fit=dict(
+                type='mmkd.MSEFeature',
+                student='feat',
+                teacher='feat',
+                connector=dict(type='mmkd.ConvConnector', in_channels=64, out_channels=128),
+            )
+        ),
+    )
     calls = []
     model.teacher.head.register_forward_hook(lambda *a: calls.append(1))
     logs = train_steps(model, [cls_batch()])
@@ -90,9 +101,16 @@ def test_teacher_forward_stops_after_its_last_tap(mmpretrain_scope):
 
 def test_checkpoint_holds_no_teacher_and_loads_back_strictly(mmpretrain_scope):
     model = cls_distiller(
-        losses=dict(kd=KD, fit=dict(type='mmkd.MSEFeature', student='feat', teacher='feat',
-                                    connector=dict(type='mmkd.ConvConnector', in_channels=64,
-                                                   out_channels=128))))
+        losses=dict(
+            kd=KD,
+            fit=dict(
+                type='mmkd.MSEFeature',
+                student='feat',
+                teacher='feat',
+                connector=dict(type='mmkd.ConvConnector', in_channels=64, out_channels=128),
+            ),
+        )
+    )
     state = model.state_dict()
     assert not any(k.startswith('teacher.') for k in state)
     assert any(k.startswith('student.') for k in state)
@@ -104,9 +122,15 @@ def test_checkpoint_holds_no_teacher_and_loads_back_strictly(mmpretrain_scope):
 
 
 def model_losses(model: Distiller) -> dict:
-    return dict(kd=KD, fit=dict(type='mmkd.MSEFeature', student='feat', teacher='feat',
-                                connector=dict(type='mmkd.ConvConnector', in_channels=64,
-                                               out_channels=128)))
+    return dict(
+        kd=KD,
+        fit=dict(
+            type='mmkd.MSEFeature',
+            student='feat',
+            teacher='feat',
+            connector=dict(type='mmkd.ConvConnector', in_channels=64, out_channels=128),
+        ),
+    )
 
 
 def test_teacher_checkpoint_loads_and_mismatches_are_explained(mmpretrain_scope, tmp_path):
@@ -128,8 +152,9 @@ def test_teacher_checkpoint_loads_and_mismatches_are_explained(mmpretrain_scope,
 
 
 def test_class_count_mismatch_is_a_config_error(mmpretrain_scope):
-    with pytest.raises(ConfigError, match=f'student predicts {NUM_CLASSES} classes but the '
-                                          'teacher 7'):
+    with pytest.raises(
+        ConfigError, match=f'student predicts {NUM_CLASSES} classes but the teacher 7'
+    ):
         cls_distiller(teacher=cls_model(14, num_classes=7))
 
 
@@ -145,23 +170,26 @@ def test_unknown_keys_are_named_with_suggestions(mmpretrain_scope):
 
 
 def test_shape_mismatch_suggests_a_connector(mmpretrain_scope):
-    model = cls_distiller(losses=dict(fit=dict(type='mmkd.MSEFeature', student='feat',
-                                               teacher='feat')))
+    model = cls_distiller(
+        losses=dict(fit=dict(type='mmkd.MSEFeature', student='feat', teacher='feat'))
+    )
     with pytest.raises(ConfigError, match="ConvConnector', in_channels=64, out_channels=128"):
         train_steps(model, [cls_batch()])
 
 
 def test_at_compares_maps_across_channel_counts_without_a_connector(mmpretrain_scope):
     # 64 student vs 128 teacher channels at the same 8x8 positions: AT's maps are channel-free.
-    model = cls_distiller(losses=dict(at=dict(type='mmkd.ATLoss', loss_weight=10.0, student='feat',
-                                              teacher='feat')))
+    model = cls_distiller(
+        losses=dict(at=dict(type='mmkd.ATLoss', loss_weight=10.0, student='feat', teacher='feat'))
+    )
     assert model.terms['at'].connector is None
     logs = train_steps(model, [cls_batch()])
     assert torch.isfinite(logs[0]['distill.loss_at']) and logs[0]['distill.loss_at'] > 0
     spatial = cls_distiller(
         taps=dict(feat=dict(student='backbone.layer2', teacher='backbone.layer3')),
-        losses=dict(at=dict(type='mmkd.ATLoss', student='feat', teacher='feat')))
-    with pytest.raises(ConfigError, match="batch or spatial size.*ResizeConnector") as err:
+        losses=dict(at=dict(type='mmkd.ATLoss', student='feat', teacher='feat')),
+    )
+    with pytest.raises(ConfigError, match='batch or spatial size.*ResizeConnector') as err:
         train_steps(spatial, [cls_batch()])
     assert 'ConvConnector' not in str(err.value)
 
@@ -172,8 +200,9 @@ def test_non_finite_loss_stops_before_the_update(mmpretrain_scope):
     with pytest.raises(NonFiniteLossError, match='distill.loss_kd=nan.*Last good checkpoint'):
         train_steps(model, [cls_batch()])
     # BN statistics move in the forward, but no weight was updated by the optimizer
-    assert [k for k in changed(before, model.student) if 'running' not in k
-            and 'num_batches' not in k] == []
+    assert [
+        k for k in changed(before, model.student) if 'running' not in k and 'num_batches' not in k
+    ] == []
 
 
 def test_validation_runs_the_student_and_can_run_the_teacher(mmpretrain_scope):
@@ -190,11 +219,24 @@ def test_validation_runs_the_student_and_can_run_the_teacher(mmpretrain_scope):
 
 
 def test_segmentation_distiller_with_dense_kd_and_cwd(mmseg_scope):
-    model = MODELS.build(dict(
-        type='mmkd.Distiller', student=seg_model(8), teacher=seg_model(16),
-        taps=dict(logits='decode_head.conv_seg'),
-        losses=dict(kd=KD, cwd=dict(type='mmkd.ChannelWiseDivergence', tau=4.0, loss_weight=3.0,
-                                    student='logits', teacher='logits'))))
+    model = MODELS.build(
+        dict(
+            type='mmkd.Distiller',
+            student=seg_model(8),
+            teacher=seg_model(16),
+            taps=dict(logits='decode_head.conv_seg'),
+            losses=dict(
+                kd=KD,
+                cwd=dict(
+                    type='mmkd.ChannelWiseDivergence',
+                    tau=4.0,
+                    loss_weight=3.0,
+                    student='logits',
+                    teacher='logits',
+                ),
+            ),
+        )
+    )
     teacher_before = snapshot(model.teacher)
     logs = train_steps(model, [seg_batch(seed=i) for i in range(2)], lr=0.01)
     assert {'student.decode.loss_ce', 'distill.loss_kd', 'distill.loss_cwd'} <= set(logs[-1])
@@ -211,11 +253,19 @@ class _Negate(torch.nn.Module):
 
 def test_teacher_transform_changes_only_the_target(mmpretrain_scope):
     MODELS.register_module(name='_TestNegate', module=_Negate, force=True)
-    plain = cls_distiller(losses=dict(l1=dict(type='mmkd.L1Feature', student='logits',
-                                                teacher='logits')))
-    negated = cls_distiller(losses=dict(l1=dict(type='mmkd.L1Feature', student='logits',
-                                                  teacher='logits',
-                                                  teacher_transform=dict(type='mmkd._TestNegate'))))
+    plain = cls_distiller(
+        losses=dict(l1=dict(type='mmkd.L1Feature', student='logits', teacher='logits'))
+    )
+    negated = cls_distiller(
+        losses=dict(
+            l1=dict(
+                type='mmkd.L1Feature',
+                student='logits',
+                teacher='logits',
+                teacher_transform=dict(type='mmkd._TestNegate'),
+            )
+        )
+    )
     negated.load_state_dict(plain.state_dict())
     negated.teacher.load_state_dict(plain.teacher.state_dict())
     plain.eval()

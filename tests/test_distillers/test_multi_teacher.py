@@ -1,5 +1,6 @@
 """Several teachers: per-teacher transforms (SFKD masks) before the targets are combined, frozen
 teachers, checkpoints without teachers, and clear errors."""
+
 import copy
 
 import pytest
@@ -17,20 +18,32 @@ MASK = dict(type='mmkd.TopKMask', ratio=0.5, dim='channel', fill='zero')
 
 
 def two_teachers(combine: str = 'mean', **overrides) -> Distiller:
-    cfg = dict(type='mmkd.Distiller', student=cls_model(8),
-               teachers=dict(deep=dict(model=cls_model(14)), wide=dict(model=cls_model(8, 2))),
-               taps=dict(logits='head.fc'),
-               losses=dict(kd=dict(type='mmkd.KLDivergence', tau=2.0, student='logits',
-                                   teacher='logits', teacher_transform=MASK,
-                                   teacher_combine=combine)))
+    cfg = dict(
+        type='mmkd.Distiller',
+        student=cls_model(8),
+        teachers=dict(deep=dict(model=cls_model(14)), wide=dict(model=cls_model(8, 2))),
+        taps=dict(logits='head.fc'),
+        losses=dict(
+            kd=dict(
+                type='mmkd.KLDivergence',
+                tau=2.0,
+                student='logits',
+                teacher='logits',
+                teacher_transform=MASK,
+                teacher_combine=combine,
+            )
+        ),
+    )
     cfg.update(overrides)
     return MODELS.build(cfg)
 
 
 def kd_by_hand(student: torch.Tensor, target: torch.Tensor, tau: float = 2.0) -> torch.Tensor:
     p_t = F.softmax(target / tau, dim=1)
-    return tau**2 * (p_t * (F.log_softmax(target / tau, 1) - F.log_softmax(student / tau, 1))
-                     ).sum(1).mean()
+    return (
+        tau**2
+        * (p_t * (F.log_softmax(target / tau, 1) - F.log_softmax(student / tau, 1))).sum(1).mean()
+    )
 
 
 def logits_of(model, inputs):
@@ -70,9 +83,12 @@ def test_teachers_stay_frozen_and_out_of_checkpoints(mmpretrain_scope):
 
 
 def test_per_teacher_tap_path_and_predicting_with_a_named_teacher(mmpretrain_scope):
-    model = two_teachers(taps=dict(logits=dict(student='head.fc', teacher='head.fc'),
-                                   feat=dict(student='backbone.layer3', teacher='backbone.layer3',
-                                             wide='backbone.layer2')))
+    model = two_teachers(
+        taps=dict(
+            logits=dict(student='head.fc', teacher='head.fc'),
+            feat=dict(student='backbone.layer3', teacher='backbone.layer3', wide='backbone.layer2'),
+        )
+    )
     assert str(model.teacher_taps['wide'].specs['feat']) == 'backbone.layer2'
     assert str(model.teacher_taps['deep'].specs['feat']) == 'backbone.layer3'
     batch = model.data_preprocessor(cls_batch(), False)
@@ -87,22 +103,38 @@ def test_per_teacher_tap_path_and_predicting_with_a_named_teacher(mmpretrain_sco
 def test_teacher_checkpoints_load_per_teacher(mmpretrain_scope, tmp_path):
     deep = MODELS.build(cls_model(14))
     torch.save({'state_dict': deep.state_dict()}, tmp_path / 'deep.pth')
-    model = two_teachers(teachers=dict(deep=dict(model=cls_model(14), ckpt=str(tmp_path / 'deep.pth')),
-                                       wide=dict(model=cls_model(8, 2))))
+    model = two_teachers(
+        teachers=dict(
+            deep=dict(model=cls_model(14), ckpt=str(tmp_path / 'deep.pth')),
+            wide=dict(model=cls_model(8, 2)),
+        )
+    )
     assert changed(snapshot(deep), model.teachers['deep']) == []
     with pytest.raises(ConfigError, match="teacher 'wide' checkpoint"):
-        two_teachers(teachers=dict(deep=dict(model=cls_model(14)),
-                                   wide=dict(model=cls_model(8, 2),
-                                             ckpt=str(tmp_path / 'deep.pth'))))
+        two_teachers(
+            teachers=dict(
+                deep=dict(model=cls_model(14)),
+                wide=dict(model=cls_model(8, 2), ckpt=str(tmp_path / 'deep.pth')),
+            )
+        )
 
 
-@pytest.mark.parametrize('overrides, message', [
-    (dict(teacher=cls_model(14)), 'not both or none'),
-    (dict(teachers=dict(deep=dict(model=cls_model(14), weights='x'))), 'dict\\(model='),
-    (dict(teachers=dict(student=dict(model=cls_model(14)))), 'pick another name'),
-    (dict(teachers=dict(deep=dict(model=cls_model(14, num_classes=7)),
-                        wide=dict(model=cls_model(8, 2)))), "teacher 'deep' 7"),
-])
+@pytest.mark.parametrize(
+    'overrides, message',
+    [
+        (dict(teacher=cls_model(14)), 'not both or none'),
+        (dict(teachers=dict(deep=dict(model=cls_model(14), weights='x'))), 'dict\\(model='),
+        (dict(teachers=dict(student=dict(model=cls_model(14)))), 'pick another name'),
+        (
+            dict(
+                teachers=dict(
+                    deep=dict(model=cls_model(14, num_classes=7)), wide=dict(model=cls_model(8, 2))
+                )
+            ),
+            "teacher 'deep' 7",
+        ),
+    ],
+)
 def test_multi_teacher_config_mistakes(mmpretrain_scope, overrides, message):
     with pytest.raises(ConfigError, match=message):
         two_teachers(**overrides)
@@ -112,6 +144,12 @@ def test_bad_combine_and_sdkd_needs_one_teacher(mmpretrain_scope):
     with pytest.raises(ConfigError, match='teacher_combine'):
         two_teachers('max')
     with pytest.raises(ConfigError, match='one teacher'):
-        MODELS.build(dict(type='mmkd.SDKD', student=cls_model(8),
-                          teachers=dict(a=dict(model=cls_model(14)), b=dict(model=cls_model(8))),
-                          taps=dict(logits='head.fc'), fusion='backbone.layer2'))
+        MODELS.build(
+            dict(
+                type='mmkd.SDKD',
+                student=cls_model(8),
+                teachers=dict(a=dict(model=cls_model(14)), b=dict(model=cls_model(8))),
+                taps=dict(logits='head.fc'),
+                fusion='backbone.layer2',
+            )
+        )

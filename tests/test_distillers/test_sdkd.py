@@ -1,5 +1,6 @@
 """SDKD: the proxy teacher, gradient separation (L_PT -> FFB, L_S -> student), BN protection,
 the phase switch of k, and the three tasks."""
+
 import copy
 import logging
 from types import SimpleNamespace
@@ -17,26 +18,43 @@ from mmkd.utils import ConfigError
 from tests.conftest import SEG_PREPROCESSOR, cls_batch, cls_model, seg_batch, seg_model
 from tests.test_distillers.test_distiller import changed, snapshot
 
-CLS_LOSS_KEYS = {'student.loss', 'proxy.loss', 'distill.loss_kd', 'distill.loss_kd_proxy',
-                 'distill.loss_feat_proxy', 'proxy.loss_kd_teacher', 'proxy.loss_feat_student',
-                 'proxy.loss_kd_student'}
-
-
+CLS_LOSS_KEYS = {
+    'student.loss',
+    'proxy.loss',
+    'distill.loss_kd',
+    'distill.loss_kd_proxy',
+    'distill.loss_feat_proxy',
+    'proxy.loss_kd_teacher',
+    'proxy.loss_feat_student',
+    'proxy.loss_kd_student',
+}
 
 
 def cls_sdkd(**overrides) -> SDKD:
-    cfg = dict(type='mmkd.SDKD', student=cls_model(8), teacher=cls_model(14, width=2),
-               taps=dict(logits='head.fc'),
-               fusion=dict(student='backbone.layer2', teacher='backbone.layer3'),
-               ffb=dict(num_convs=2), tau=2.0, lambda_=0.5)
+    cfg = dict(
+        type='mmkd.SDKD',
+        student=cls_model(8),
+        teacher=cls_model(14, width=2),
+        taps=dict(logits='head.fc'),
+        fusion=dict(student='backbone.layer2', teacher='backbone.layer3'),
+        ffb=dict(num_convs=2),
+        tau=2.0,
+        lambda_=0.5,
+    )
     cfg.update(overrides)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         return MODELS.build(cfg)
 
 
 def seg_sdkd(**overrides) -> SDKD:
-    cfg = dict(type='mmkd.SDKD', student=seg_model(8), teacher=seg_model(16),
-               taps=dict(logits='decode_head.conv_seg'), fusion='backbone.layer3', tau=1.0)
+    cfg = dict(
+        type='mmkd.SDKD',
+        student=seg_model(8),
+        teacher=seg_model(16),
+        taps=dict(logits='decode_head.conv_seg'),
+        fusion='backbone.layer3',
+        tau=1.0,
+    )
     cfg.update(overrides)
     with DefaultScope.overwrite_default_scope('mmseg'):
         return MODELS.build(cfg)
@@ -45,18 +63,40 @@ def seg_sdkd(**overrides) -> SDKD:
 def depth_model(width: int) -> dict:
     norm = dict(type='BN', requires_grad=True)
     return dict(
-        type='DepthEstimator', data_preprocessor=dict(SEG_PREPROCESSOR, seg_pad_val=0),
-        backbone=dict(type='ResNetV1c', depth=18, base_channels=width, stem_channels=width,
-                      num_stages=4, out_indices=(0, 1, 2, 3), dilations=(1, 1, 2, 4),
-                      strides=(1, 2, 1, 1), norm_cfg=norm, contract_dilation=True),
-        decode_head=dict(type='mmkd.DepthPSPHead', in_channels=width * 8, in_index=3,
-                         channels=16, pool_scales=(1, 2), dropout_ratio=0.0, norm_cfg=norm,
-                         align_corners=False, max_depth=10.0, loss_decode=dict(type='SiLogLoss')),
-        train_cfg=dict(), test_cfg=dict(mode='whole'))
+        type='DepthEstimator',
+        data_preprocessor=dict(SEG_PREPROCESSOR, seg_pad_val=0),
+        backbone=dict(
+            type='ResNetV1c',
+            depth=18,
+            base_channels=width,
+            stem_channels=width,
+            num_stages=4,
+            out_indices=(0, 1, 2, 3),
+            dilations=(1, 1, 2, 4),
+            strides=(1, 2, 1, 1),
+            norm_cfg=norm,
+            contract_dilation=True,
+        ),
+        decode_head=dict(
+            type='mmkd.DepthPSPHead',
+            in_channels=width * 8,
+            in_index=3,
+            channels=16,
+            pool_scales=(1, 2),
+            dropout_ratio=0.0,
+            norm_cfg=norm,
+            align_corners=False,
+            max_depth=10.0,
+            loss_decode=dict(type='SiLogLoss'),
+        ),
+        train_cfg=dict(),
+        test_cfg=dict(mode='whole'),
+    )
 
 
 def depth_batch(n: int = 2, size=(32, 32), seed: int = 0) -> dict:
     from mmengine.structures import PixelData
+
     batch = seg_batch(n, size, seed)
     g = torch.Generator().manual_seed(seed)
     for sample in batch['data_samples']:
@@ -168,16 +208,18 @@ def test_proxy_loss_trains_only_the_ffb_and_student_loss_only_the_student(k):
     proxy = grads_after(model, losses, 'proxy.')
     assert not any(proxy['student']) and not any(proxy['teacher']) and all(proxy['ffb'])
     losses = losses_of(model, cls_batch())
-    student = grads_after(model, {k: v for k, v in losses.items()
-                                  if k.startswith(('student.', 'distill.'))}, '')
+    student = grads_after(
+        model, {k: v for k, v in losses.items() if k.startswith(('student.', 'distill.'))}, ''
+    )
     assert any(student['student']) and not any(student['teacher']) and not any(student['ffb'])
 
 
 def test_student_proxy_terms_reach_the_student_in_phase_2():
     model = cls_sdkd(k=1.0)
     losses = losses_of(model, cls_batch())
-    terms = {k: v for k, v in losses.items() if k in ('distill.loss_kd_proxy',
-                                                      'distill.loss_feat_proxy')}
+    terms = {
+        k: v for k, v in losses.items() if k in ('distill.loss_kd_proxy', 'distill.loss_feat_proxy')
+    }
     grads = grads_after(model, terms, 'distill.')
     assert any(grads['student']) and not any(grads['ffb'])
 
@@ -186,10 +228,17 @@ def _step_with(model: SDKD, batch: dict, keep: str, lr: float = 0.1) -> None:
     """One optimizer step (SGD with weight decay and momentum on every trainable parameter)
     on the loss terms whose key starts with `keep` only."""
     full_loss = model.loss
-    model.loss = lambda inputs, samples: {k: v for k, v in full_loss(inputs, samples).items()
-                                          if k.startswith(keep)}
-    optim = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
-                                         lr=lr, momentum=0.9, weight_decay=5e-4))
+    model.loss = lambda inputs, samples: {
+        k: v for k, v in full_loss(inputs, samples).items() if k.startswith(keep)
+    }
+    optim = OptimWrapper(
+        torch.optim.SGD(
+            [p for p in model.parameters() if p.requires_grad],
+            lr=lr,
+            momentum=0.9,
+            weight_decay=5e-4,
+        )
+    )
     model.train()
     model.train_step(copy.deepcopy(batch), optim)
     del model.loss
@@ -242,15 +291,29 @@ def test_proxy_pass_leaves_the_student_bn_statistics_alone(task):
 
 
 def test_depth_uses_the_head_loss_and_depth_response_loss(mmseg_scope):
-    model = MODELS.build(dict(
-        type='mmkd.SDKD', student=depth_model(8), teacher=depth_model(16),
-        taps=dict(logits='decode_head.depth_act'), fusion='backbone.layer2', k=1.0,
-        response_loss=dict(type='mmkd.DepthResponseLoss', mode='l1')))
-    assert all(type(model.terms[n].loss).__name__ == 'DepthResponseLoss'
-               for n in ('kd', 'kd_proxy', 'proxy_kd_teacher', 'proxy_kd_student'))
+    model = MODELS.build(
+        dict(
+            type='mmkd.SDKD',
+            student=depth_model(8),
+            teacher=depth_model(16),
+            taps=dict(logits='decode_head.depth_act'),
+            fusion='backbone.layer2',
+            k=1.0,
+            response_loss=dict(type='mmkd.DepthResponseLoss', mode='l1'),
+        )
+    )
+    assert all(
+        type(model.terms[n].loss).__name__ == 'DepthResponseLoss'
+        for n in ('kd', 'kd_proxy', 'proxy_kd_teacher', 'proxy_kd_student')
+    )
     losses = losses_of(model, depth_batch())
-    assert {'student.decode.loss_silog', 'proxy.decode.loss_silog', 'distill.loss_kd',
-            'distill.loss_kd_proxy', 'proxy.loss_kd_teacher'} <= set(losses)
+    assert {
+        'student.decode.loss_silog',
+        'proxy.decode.loss_silog',
+        'distill.loss_kd',
+        'distill.loss_kd_proxy',
+        'proxy.loss_kd_teacher',
+    } <= set(losses)
     assert all(torch.isfinite(v) for v in losses.values())
     grads = grads_after(model, losses, 'proxy.')
     assert not any(grads['student']) and all(grads['ffb'])
@@ -266,8 +329,7 @@ def test_config_mistakes_are_explained():
     with pytest.raises(ConfigError, match="unknown weights \\['kd_teacher'\\]"):
         cls_sdkd(weights=dict(kd_teacher=2.0))
     with pytest.raises(ConfigError, match='are SDKD terms'):
-        cls_sdkd(losses=dict(kd=dict(type='mmkd.KLDivergence', student='logits',
-                                     teacher='logits')))
+        cls_sdkd(losses=dict(kd=dict(type='mmkd.KLDivergence', student='logits', teacher='logits')))
     with pytest.raises(ConfigError, match="'lamda'.*Did you mean: 'lambda_'"):
         cls_sdkd(lamda=1.0)
     with pytest.raises(ConfigError, match='exactly one of begin_iter and begin_epoch'):
@@ -279,7 +341,9 @@ def test_weights_lambda_and_tau_reach_the_losses():
     losses = {name: term.loss for name, term in model.terms.items()}
     assert losses['kd'].loss_weight == 3.0 and losses['kd'].tau == 3.0
     assert losses['proxy_kd_student'].loss_weight == 0.25
-    assert losses['proxy_feat_student'].loss_weight == 0.5 and losses['feat_proxy'].loss_weight == 1.0
+    assert (
+        losses['proxy_feat_student'].loss_weight == 0.5 and losses['feat_proxy'].loss_weight == 1.0
+    )
 
 
 def _fake_runner(model, iteration=0, epoch=0):
@@ -308,6 +372,7 @@ def test_phase_hook_switches_k_at_the_iteration_and_the_epoch():
 def test_sfkd_mask_reaches_only_the_terms_that_read_the_teacher():
     from mmkd.models.losses import KLDivergence
     from mmkd.models.target_transforms import TopKMask
+
     model = cls_sdkd(teacher_transform=dict(type='mmkd.TopKMask', ratio=0.5))
     masked = {name for name, term in model.terms.items() if term.teacher_transform is not None}
     assert masked == {'kd', 'proxy_kd_teacher'}

@@ -1,5 +1,6 @@
 """DistillTerm: one module per configured loss; a single teacher is the one-entry case of several;
 SDKD's terms with k as their scale; checkpoints written before the terms still load."""
+
 import copy
 from collections import OrderedDict
 from types import SimpleNamespace
@@ -21,21 +22,34 @@ from tests.conftest import cls_batch, cls_model
 from tests.test_distillers.test_distiller import KD, cls_distiller
 from tests.test_distillers.test_sdkd import cls_sdkd, losses_of
 
-FIT = dict(type='mmkd.MSEFeature', student='feat', teacher='feat',
-           connector=dict(type='mmkd.ConvConnector', in_channels=64, out_channels=128))
-OLD_PARTS = {'loss': 'distill_losses', 'connector': 'connectors',
-             'teacher_transform': 'teacher_transforms'}
+FIT = dict(
+    type='mmkd.MSEFeature',
+    student='feat',
+    teacher='feat',
+    connector=dict(type='mmkd.ConvConnector', in_channels=64, out_channels=128),
+)
+OLD_PARTS = {
+    'loss': 'distill_losses',
+    'connector': 'connectors',
+    'teacher_transform': 'teacher_transforms',
+}
 
 
 def l1_term(combine: str = 'mean', **kwargs) -> DistillTerm:
-    return DistillTerm('fit', L1Feature(loss_weight=2.0), trained=('student', 'feat'),
-                       target=('teacher', 'feat'), combine=combine, **kwargs)
+    return DistillTerm(
+        'fit',
+        L1Feature(loss_weight=2.0),
+        trained=('student', 'feat'),
+        target=('teacher', 'feat'),
+        combine=combine,
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize('combine, expected', [('mean', 3.0), ('mean_loss', 3.5)])
 def test_one_term_by_hand(combine, expected):
-    student = torch.tensor([[1., 2.], [3., 4.]])
-    targets = [torch.zeros(2, 2), torch.full((2, 2), 2.)]
+    student = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    targets = [torch.zeros(2, 2), torch.full((2, 2), 2.0)]
     # mean: target 1 everywhere, 2 * mean|s - 1| = 2 * 1.5; mean_loss: 2 * (2.5 + 1.0) / 2
     term = l1_term(combine)
     assert term(student, targets).item() == expected
@@ -60,8 +74,9 @@ def test_a_single_target_is_the_one_entry_list(combine):
 def test_teacher_and_a_one_entry_teachers_dict_give_the_same_losses(mmpretrain_scope):
     losses = dict(kd=dict(KD, teacher_transform=dict(type='mmkd.TopKMask', ratio=0.5)), fit=FIT)
     one = cls_distiller(losses=losses)
-    listed = cls_distiller(teacher=None, teachers=dict(only=dict(model=cls_model(14, width=2))),
-                           losses=losses)
+    listed = cls_distiller(
+        teacher=None, teachers=dict(only=dict(model=cls_model(14, width=2))), losses=losses
+    )
     listed.load_state_dict(one.state_dict(), strict=True)
     listed.teachers['only'].load_state_dict(one.teacher.state_dict())
     results = []
@@ -75,9 +90,10 @@ def test_teacher_and_a_one_entry_teachers_dict_give_the_same_losses(mmpretrain_s
 
 def test_bad_combine_rule_and_missing_target_tap_are_explained(mmpretrain_scope):
     from mmkd.utils import ConfigError
+
     with pytest.raises(ConfigError, match="losses.fit: teacher_combine must be 'mean' or"):
         l1_term('max')
-    with pytest.raises(ConfigError, match=r"losses.kd: give the taps of student= and teacher="):
+    with pytest.raises(ConfigError, match=r'losses.kd: give the taps of student= and teacher='):
         cls_distiller(losses=dict(kd=dict(type='mmkd.KLDivergence', student='logits')))
 
 
@@ -108,14 +124,25 @@ def _old_key(key: str) -> str:
 
 
 def test_legacy_key_names():
-    renamed = legacy_term_keys(['connectors.fit.proj.weight', 'distill_losses.kd.scale',
-                                'teacher_transforms.kd.x', 'student.connectors.a.b',
-                                'connectors.fit', 'module.connectors.fit.w'], prefix='')
-    assert renamed == {'connectors.fit.proj.weight': 'terms.fit.connector.proj.weight',
-                       'distill_losses.kd.scale': 'terms.kd.loss.scale',
-                       'teacher_transforms.kd.x': 'terms.kd.teacher_transform.x'}
-    assert legacy_term_keys(['module.connectors.fit.w'], prefix='module.') == \
-        {'module.connectors.fit.w': 'module.terms.fit.connector.w'}
+    renamed = legacy_term_keys(
+        [
+            'connectors.fit.proj.weight',
+            'distill_losses.kd.scale',
+            'teacher_transforms.kd.x',
+            'student.connectors.a.b',
+            'connectors.fit',
+            'module.connectors.fit.w',
+        ],
+        prefix='',
+    )
+    assert renamed == {
+        'connectors.fit.proj.weight': 'terms.fit.connector.proj.weight',
+        'distill_losses.kd.scale': 'terms.kd.loss.scale',
+        'teacher_transforms.kd.x': 'terms.kd.teacher_transform.x',
+    }
+    assert legacy_term_keys(['module.connectors.fit.w'], prefix='module.') == {
+        'module.connectors.fit.w': 'module.terms.fit.connector.w'
+    }
 
 
 def test_parameters_keep_the_order_of_the_old_layout(mmpretrain_scope):
@@ -148,24 +175,37 @@ def test_checkpoint_with_old_key_names_loads_resumes_and_exports(mmpretrain_scop
     resumed = cls_distiller(losses=losses)
     check_strict(resumed, path, 'kd.py')
     runner = SimpleNamespace(
-        cfg=Config(dict(resume=True, load_from=path)), model=resumed, work_dir=str(tmp_path),
-        optim_wrapper=OptimWrapper(torch.optim.SGD(resumed.parameters(), lr=0.1, momentum=0.9)))
+        cfg=Config(dict(resume=True, load_from=path)),
+        model=resumed,
+        work_dir=str(tmp_path),
+        optim_wrapper=OptimWrapper(torch.optim.SGD(resumed.parameters(), lr=0.1, momentum=0.9)),
+    )
     check_runner_checkpoint(runner)
     checkpoint = load_checkpoint(resumed, path, strict=True)
     runner.optim_wrapper.load_state_dict(checkpoint['optimizer'])
-    for new, trained in ((resumed.terms['fit'].connector.proj.weight,
-                          model.terms['fit'].connector.proj.weight),
-                         (resumed.student.head.fc.weight, model.student.head.fc.weight)):
+    for new, trained in (
+        (resumed.terms['fit'].connector.proj.weight, model.terms['fit'].connector.proj.weight),
+        (resumed.student.head.fc.weight, model.student.head.fc.weight),
+    ):
         assert torch.equal(new, trained)
-        assert torch.equal(runner.optim_wrapper.optimizer.state[new]['momentum_buffer'],
-                           optim.optimizer.state[trained]['momentum_buffer'])
+        assert torch.equal(
+            runner.optim_wrapper.optimizer.state[new]['momentum_buffer'],
+            optim.optimizer.state[trained]['momentum_buffer'],
+        )
 
     cfg_path = str(tmp_path / 'kd.py')
-    Config(dict(default_scope='mmpretrain',
-                model=dict(type='mmkd.Distiller', student=cls_model(8),
-                           teacher=cls_model(14, width=2),
-                           taps=dict(logits='head.fc', feat='backbone.layer3'),
-                           losses=copy.deepcopy(losses)))).dump(cfg_path)
+    Config(
+        dict(
+            default_scope='mmpretrain',
+            model=dict(
+                type='mmkd.Distiller',
+                student=cls_model(8),
+                teacher=cls_model(14, width=2),
+                taps=dict(logits='head.fc', feat='backbone.layer3'),
+                losses=copy.deepcopy(losses),
+            ),
+        )
+    ).dump(cfg_path)
     out = str(tmp_path / 'student.pth')
     export_student(Config.fromfile(cfg_path), path, out)
     exported = torch.load(out)['state_dict']

@@ -1,4 +1,5 @@
 """Safe loading of MMEngine checkpoints on torch >= 2.6, without weights_only=False."""
+
 import io
 import pickle
 
@@ -19,10 +20,16 @@ def mmengine_like_checkpoint() -> dict:
     for value in (1.0, 0.5, 0.25):
         hub.update_scalar('train/loss', value)
     hub.update_info('last_ckpt', '/tmp/iter_2.pth')
-    return {'meta': {'seed': 0, 'np_scalar': np.float64(1.5), 'np_int': np.int64(3),
-                     'array': np.arange(3, dtype=np.float32)},
-            'state_dict': {'w': torch.ones(2)},
-            'message_hub': hub.state_dict()}
+    return {
+        'meta': {
+            'seed': 0,
+            'np_scalar': np.float64(1.5),
+            'np_int': np.int64(3),
+            'array': np.arange(3, dtype=np.float32),
+        },
+        'state_dict': {'w': torch.ones(2)},
+        'message_hub': hub.state_dict(),
+    }
 
 
 def test_mmengine_checkpoints_load_with_weights_only():
@@ -65,6 +72,9 @@ def test_distiller_checkpoint_reads_as_a_student_checkpoint(tmp_path):
 
 def test_mismatching_checkpoint_names_keys_and_fix(tmp_path):
     torch.save({'state_dict': nn.Linear(2, 4).state_dict()}, tmp_path / 'wide.pth')
-    with pytest.raises(ConfigError, match=r'shape mismatch: weight: checkpoint \(4, 2\) vs '
-                                          r'model \(3, 2\)'):
+    with pytest.raises(
+        ConfigError,
+        match=r'shape mismatch: weight: checkpoint \(4, 2\) vs '
+        r'model \(3, 2\)',
+    ):
         load_model_weights(nn.Linear(2, 3), str(tmp_path / 'wide.pth'), 'teacher')

@@ -1,14 +1,15 @@
 """DKD, DIST and AT against values worked out by hand (math module, not torch ops)."""
+
 import math
 
 import pytest
 import torch
 from mmengine.logging import MessageHub
 
-from mmkd.models.losses import (ATLoss, DISTLoss, DKDLoss, KLDivergence,
-                                labels_from_data_samples)
+from mmkd.models.losses import ATLoss, DISTLoss, DKDLoss, KLDivergence, labels_from_data_samples
 from mmkd.models.target_transforms import TopKMask
 from mmkd.registry import MODELS
+
 from ..conftest import cls_batch, seg_batch
 
 LN2, LN3 = math.log(2.0), math.log(3.0)
@@ -127,14 +128,14 @@ def test_dkd_warmup_from_the_message_hub(fresh_hub):
     full = (KL_HALF_THIRD + 8 * KL_Q_U) / 2
     by_iter = DKDLoss(alpha=1.0, beta=8.0, tau=1.0, warmup=10, warmup_by='iter')
     assert close(by_iter(s, t, labels=labels), full)  # no runtime info (outside a runner): 1
-    fresh_hub.update_info('iter', 4)    # 5th iteration: (4 + 1) / 10
+    fresh_hub.update_info('iter', 4)  # 5th iteration: (4 + 1) / 10
     assert close(by_iter(s, t, labels=labels), 0.5 * full)
-    fresh_hub.update_info('iter', 0)    # 1st iteration: 1 / 10
+    fresh_hub.update_info('iter', 0)  # 1st iteration: 1 / 10
     assert close(by_iter(s, t, labels=labels), 0.1 * full)
-    fresh_hub.update_info('iter', 25)   # after the warm-up: 1
+    fresh_hub.update_info('iter', 25)  # after the warm-up: 1
     assert close(by_iter(s, t, labels=labels), full)
     by_epoch = DKDLoss(alpha=1.0, beta=8.0, tau=1.0, warmup=20)  # the paper: 20 epochs
-    fresh_hub.update_info('epoch', 0)   # epoch 1 of the paper's count: 1/20
+    fresh_hub.update_info('epoch', 0)  # epoch 1 of the paper's count: 1/20
     assert close(by_epoch(s, t, labels=labels), full / 20)
     assert close(DKDLoss(alpha=1.0, beta=8.0, tau=1.0)(s, t, labels=labels), full)  # warmup=0
 
@@ -155,12 +156,13 @@ def test_labels_from_data_samples():
     batch = cls_batch(n=3)
     expected = torch.cat([s.gt_label for s in batch['data_samples']])
     labels = labels_from_data_samples(batch['data_samples'])
-    assert labels.shape == (3, ) and labels.dtype == torch.long and torch.equal(labels, expected)
+    assert labels.shape == (3,) and labels.dtype == torch.long and torch.equal(labels, expected)
     batch = seg_batch(n=2, size=(8, 16))
     labels = labels_from_data_samples(batch['data_samples'])
     assert labels.shape == (2, 8, 16)
     assert torch.equal(labels[1], batch['data_samples'][1].gt_sem_seg.data[0])
     from mmengine.structures import BaseDataElement
+
     with pytest.raises(ValueError, match='gt_label or gt_sem_seg'):
         labels_from_data_samples([BaseDataElement()])
 
@@ -203,8 +205,9 @@ def test_dist_dense_treats_pixels_as_samples():
     assert close(DISTLoss()(s, t), 11 / 3)
     g = torch.Generator().manual_seed(5)
     s, t = torch.randn(2, 4, 3, 5, generator=g), torch.randn(2, 4, 3, 5, generator=g)
-    flat = DISTLoss(tau=2.0)(s.permute(0, 2, 3, 1).reshape(-1, 4),
-                             t.permute(0, 2, 3, 1).reshape(-1, 4))
+    flat = DISTLoss(tau=2.0)(
+        s.permute(0, 2, 3, 1).reshape(-1, 4), t.permute(0, 2, 3, 1).reshape(-1, 4)
+    )
     assert torch.allclose(DISTLoss(tau=2.0)(s, t), flat)
 
 
@@ -247,8 +250,8 @@ def test_at_exponent():
     s = torch.ones(1, 1, 1, 2, dtype=F64)
     t = torch.tensor([[[[1.0, 2.0]]]], dtype=F64)
     r2, r17, r5 = math.sqrt(2), math.sqrt(17), math.sqrt(5)
-    assert close(ATLoss(p=2)(s, t), ((1 / r2 - 1 / r17)**2 + (1 / r2 - 4 / r17)**2) / 2)
-    assert close(ATLoss(p=1)(s, t), ((1 / r2 - 1 / r5)**2 + (1 / r2 - 2 / r5)**2) / 2)
+    assert close(ATLoss(p=2)(s, t), ((1 / r2 - 1 / r17) ** 2 + (1 / r2 - 4 / r17) ** 2) / 2)
+    assert close(ATLoss(p=1)(s, t), ((1 / r2 - 1 / r5) ** 2 + (1 / r2 - 2 / r5) ** 2) / 2)
 
 
 def test_at_teacher_mask_hand_value():
@@ -260,7 +263,7 @@ def test_at_teacher_mask_hand_value():
     s = torch.ones(1, 1, 2, 2, dtype=F64)
     t = torch.tensor([[[[2.0, 1.0], [1.0, 0.0]]]], dtype=F64)
     r17 = math.sqrt(17)
-    expected = ((0.5 - 4 / r17)**2 + (0.5 - 1 / r17)**2 + 0.25 + 0.25) / 4
+    expected = ((0.5 - 4 / r17) ** 2 + (0.5 - 1 / r17) ** 2 + 0.25 + 0.25) / 4
     loss = ATLoss(teacher_mask=dict(ratio=0.5))(s, t)
     assert close(loss, expected)
     assert abs(expected - 0.196830) < 1e-6
@@ -300,10 +303,18 @@ def all_losses():
     g = torch.Generator().manual_seed(0)
     logits, dense = torch.randn(4, 5, generator=g), torch.randn(2, 5, 3, 3, generator=g)
     return [
-        (DKDLoss(tau=2.0), logits, torch.randn(4, 5, generator=g),
-         dict(labels=torch.tensor([0, 1, 4, 2]))),
-        (DKDLoss(tau=1.0), dense, torch.randn(2, 5, 3, 3, generator=g),
-         dict(labels=torch.randint(0, 5, (2, 3, 3), generator=g))),
+        (
+            DKDLoss(tau=2.0),
+            logits,
+            torch.randn(4, 5, generator=g),
+            dict(labels=torch.tensor([0, 1, 4, 2])),
+        ),
+        (
+            DKDLoss(tau=1.0),
+            dense,
+            torch.randn(2, 5, 3, 3, generator=g),
+            dict(labels=torch.randint(0, 5, (2, 3, 3), generator=g)),
+        ),
         (DISTLoss(tau=4.0), logits, torch.randn(4, 5, generator=g), {}),
         (DISTLoss(), dense, torch.randn(2, 5, 3, 3, generator=g), {}),
         (ATLoss(), dense, torch.randn(2, 7, 3, 3, generator=g), {}),
@@ -344,10 +355,13 @@ def test_gradient_to_student_not_teacher(idx):
     assert teacher.grad is None
 
 
-@pytest.mark.parametrize('loss_fn, kwargs', [
-    (DKDLoss(), dict(labels=torch.zeros(2, dtype=torch.long))),
-    (DISTLoss(), {}),
-])
+@pytest.mark.parametrize(
+    'loss_fn, kwargs',
+    [
+        (DKDLoss(), dict(labels=torch.zeros(2, dtype=torch.long))),
+        (DISTLoss(), {}),
+    ],
+)
 def test_shape_mismatch_error(loss_fn, kwargs):
     with pytest.raises(ValueError) as err:
         loss_fn(torch.ones(2, 10), torch.ones(2, 100), **kwargs)
@@ -356,13 +370,15 @@ def test_shape_mismatch_error(loss_fn, kwargs):
 
 
 def test_build_from_registry():
-    from mmengine.registry import DefaultScope
     from mmengine.registry import MODELS as ROOT_MODELS
+    from mmengine.registry import DefaultScope
+
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         dkd = ROOT_MODELS.build(dict(type='mmkd.DKDLoss', alpha=1.0, beta=6.0, warmup=20))
         dist = ROOT_MODELS.build(dict(type='mmkd.DISTLoss', beta=2.0, gamma=2.0, tau=4.0))
-        at = ROOT_MODELS.build(dict(type='mmkd.ATLoss', loss_weight=1000.0,
-                                    teacher_mask=dict(ratio=0.6)))
+        at = ROOT_MODELS.build(
+            dict(type='mmkd.ATLoss', loss_weight=1000.0, teacher_mask=dict(ratio=0.6))
+        )
     assert isinstance(dkd, DKDLoss) and dkd.beta == 6.0 and dkd.warmup == 20
     assert isinstance(dist, DISTLoss) and dist.tau == 4.0
     assert isinstance(at, ATLoss) and at.teacher_mask.ratio == 0.6

@@ -1,4 +1,5 @@
 """Every loss takes ``loss_weight`` (OpenMMLab's name); ``weight`` is its deprecated old name."""
+
 import inspect
 import logging
 import math
@@ -7,9 +8,20 @@ import pytest
 import torch
 from mmengine.logging import MMLogger
 
-from mmkd.models.losses import (ATLoss, ChannelWiseDivergence, DepthResponseLoss, DistillLoss,
-                                DISTLoss, DKDLoss, IntraClassRelation, KLDivergence, L1Feature,
-                                LogDepthRelation, MSEFeature, NonTargetRelation)
+from mmkd.models.losses import (
+    ATLoss,
+    ChannelWiseDivergence,
+    DepthResponseLoss,
+    DistillLoss,
+    DISTLoss,
+    DKDLoss,
+    IntraClassRelation,
+    KLDivergence,
+    L1Feature,
+    LogDepthRelation,
+    MSEFeature,
+    NonTargetRelation,
+)
 from mmkd.registry import MODELS
 from mmkd.utils import ConfigError, check_known_kwargs
 from mmkd.utils.config_check import accepted_keys
@@ -23,16 +35,34 @@ def inputs(loss_cls: type):
     feature = torch.randn(2, 3, 4, 4, generator=g), torch.randn(2, 3, 4, 4, generator=g)
     depth = torch.rand(2, 1, 4, 4, generator=g) + 0.5, torch.rand(2, 1, 4, 4, generator=g) + 0.5
     labels = dict(labels=torch.tensor([0, 1, 2, 3]))
-    return {KLDivergence: (*logits, {}), DISTLoss: (*logits, {}),
-            IntraClassRelation: (*logits, {}), DKDLoss: (*logits, labels),
-            NonTargetRelation: (*logits, labels), MSEFeature: (*feature, {}),
-            L1Feature: (*feature, {}), ChannelWiseDivergence: (*feature, {}),
-            ATLoss: (*feature, {}), DepthResponseLoss: (*depth, {}),
-            LogDepthRelation: (*depth, {})}[loss_cls]
+    return {
+        KLDivergence: (*logits, {}),
+        DISTLoss: (*logits, {}),
+        IntraClassRelation: (*logits, {}),
+        DKDLoss: (*logits, labels),
+        NonTargetRelation: (*logits, labels),
+        MSEFeature: (*feature, {}),
+        L1Feature: (*feature, {}),
+        ChannelWiseDivergence: (*feature, {}),
+        ATLoss: (*feature, {}),
+        DepthResponseLoss: (*depth, {}),
+        LogDepthRelation: (*depth, {}),
+    }[loss_cls]
 
 
-ALL_LOSSES = [KLDivergence, MSEFeature, L1Feature, ChannelWiseDivergence, DepthResponseLoss,
-              ATLoss, DKDLoss, DISTLoss, IntraClassRelation, NonTargetRelation, LogDepthRelation]
+ALL_LOSSES = [
+    KLDivergence,
+    MSEFeature,
+    L1Feature,
+    ChannelWiseDivergence,
+    DepthResponseLoss,
+    ATLoss,
+    DKDLoss,
+    DISTLoss,
+    IntraClassRelation,
+    NonTargetRelation,
+    LogDepthRelation,
+]
 
 
 @pytest.fixture
@@ -50,8 +80,11 @@ def deprecations(monkeypatch):
 
 
 def test_every_registered_loss_is_a_distill_loss():
-    losses = {name: cls for name, cls in MODELS.module_dict.items()
-              if cls.__module__.startswith('mmkd.models.losses.')}
+    losses = {
+        name: cls
+        for name, cls in MODELS.module_dict.items()
+        if cls.__module__.startswith('mmkd.models.losses.')
+    }
     assert set(losses) >= {cls.__name__ for cls in ALL_LOSSES}
     assert all(issubclass(cls, DistillLoss) for cls in losses.values())
 
@@ -67,7 +100,8 @@ def test_loss_weight_hand_values():
     kl = 0.75 * math.log(1.5) + 0.25 * math.log(0.5)
     assert KLDivergence(tau=2.0)(student, teacher).item() == pytest.approx(4 * kl, rel=1e-12)
     assert KLDivergence(tau=2.0, loss_weight=2.5)(student, teacher).item() == pytest.approx(
-        2.5 * 4 * kl, rel=1e-12)
+        2.5 * 4 * kl, rel=1e-12
+    )
 
 
 @pytest.mark.parametrize('loss_cls', ALL_LOSSES, ids=lambda c: c.__name__)
@@ -82,7 +116,8 @@ def test_loss_weight_scales_and_weight_is_its_old_name(loss_cls, deprecations):
     assert torch.equal(old(student, teacher, **extra), scaled)  # bit-identical
     assert old.loss_weight == old.weight == 2.5
     assert [r.getMessage() for r in deprecations] == [
-        f'{loss_cls.__name__}: weight= is deprecated, use loss_weight= (same meaning).']
+        f'{loss_cls.__name__}: weight= is deprecated, use loss_weight= (same meaning).'
+    ]
     assert deprecations[0].levelno == logging.WARNING
 
 
@@ -112,9 +147,12 @@ def test_the_key_check_accepts_both_names_and_the_loss_own_keys(loss_cls):
 
 
 def test_a_misspelt_loss_weight_gets_the_hint():
-    with pytest.raises(ConfigError, match=r"losses\.kd: unknown key\(s\) \['loss_wieght'\] for "
-                                          r"KLDivergence\.\n  'loss_wieght': Did you mean: "
-                                          r"'loss_weight'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"losses\.kd: unknown key\(s\) \['loss_wieght'\] for "
+        r"KLDivergence\.\n  'loss_wieght': Did you mean: "
+        r"'loss_weight'",
+    ):
         check_known_kwargs(KLDivergence, dict(tau=2.0, loss_wieght=2.0), 'losses.kd')
     with pytest.raises(ConfigError, match="'tua': Did you mean: 'tau'"):
         check_known_kwargs(KLDivergence, dict(tua=2.0), 'losses.kd')
@@ -126,6 +164,9 @@ def test_the_distiller_builds_either_name_and_hints_at_a_typo(mmpretrain_scope):
     assert model.terms['kd'].loss.loss_weight == 2.0
     model = cls_distiller(losses=dict(kd=dict(kd, weight=2.0)))
     assert model.terms['kd'].loss.loss_weight == 2.0
-    with pytest.raises(ConfigError, match=r"(?s)losses\.kd: unknown key\(s\) \['loss_wieght'\].*"
-                                          r"Did you mean: 'loss_weight'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"(?s)losses\.kd: unknown key\(s\) \['loss_wieght'\].*"
+        r"Did you mean: 'loss_weight'",
+    ):
         cls_distiller(losses=dict(kd=dict(kd, loss_wieght=2.0)))

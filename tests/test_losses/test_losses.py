@@ -1,11 +1,17 @@
 """Distillation losses against values worked out by hand (math module, not torch ops)."""
+
 import math
 
 import pytest
 import torch
 
-from mmkd.models.losses import (ChannelWiseDivergence, DepthResponseLoss, KLDivergence,
-                                L1Feature, MSEFeature)
+from mmkd.models.losses import (
+    ChannelWiseDivergence,
+    DepthResponseLoss,
+    KLDivergence,
+    L1Feature,
+    MSEFeature,
+)
 from mmkd.registry import MODELS
 
 LN3 = math.log(3.0)
@@ -164,8 +170,10 @@ def test_cwd_is_softmax_over_space_not_channels():
 def _depth_pair(teacher_vals, d_vals):
     """student = teacher * exp(d), so log(s) - log(t) = d exactly (computed with math.exp)."""
     student_vals = [t * math.exp(d) for t, d in zip(teacher_vals, d_vals)]
-    return (torch.tensor(student_vals, dtype=torch.float64).reshape(1, 1, 2, 2),
-            torch.tensor(teacher_vals, dtype=torch.float64).reshape(1, 1, 2, 2))
+    return (
+        torch.tensor(student_vals, dtype=torch.float64).reshape(1, 1, 2, 2),
+        torch.tensor(teacher_vals, dtype=torch.float64).reshape(1, 1, 2, 2),
+    )
 
 
 def test_depth_silog_hand_value():
@@ -197,10 +205,12 @@ def test_depth_invalid_pixels_excluded():
     # The 4 pixels of the silog hand example (-> sqrt(0.65)), then 4 invalid pixels: teacher 0,
     # student 0, teacher nan, student inf. The result must not change.
     s_ok, t_ok = _depth_pair([1.0, 2.0, 0.5, 4.0], [1.0, 0.0, 2.0, 1.0])
-    student = torch.cat([s_ok.flatten(), torch.tensor([3.0, 0.0, 2.0, math.inf],
-                                                      dtype=torch.float64)]).reshape(1, 2, 4)
-    teacher = torch.cat([t_ok.flatten(), torch.tensor([0.0, 1.0, math.nan, 1.0],
-                                                      dtype=torch.float64)]).reshape(1, 2, 4)
+    student = torch.cat(
+        [s_ok.flatten(), torch.tensor([3.0, 0.0, 2.0, math.inf], dtype=torch.float64)]
+    ).reshape(1, 2, 4)
+    teacher = torch.cat(
+        [t_ok.flatten(), torch.tensor([0.0, 1.0, math.nan, 1.0], dtype=torch.float64)]
+    ).reshape(1, 2, 4)
     student.requires_grad_(True)
     loss = DepthResponseLoss()(student, teacher)
     assert close(loss, math.sqrt(0.65))
@@ -263,13 +273,16 @@ def test_gradient_to_student_not_teacher(idx):
     assert teacher.grad is None
 
 
-@pytest.mark.parametrize('loss_fn, student_shape, teacher_shape', [
-    (KLDivergence(), (2, 10), (2, 100)),
-    (MSEFeature(), (2, 64, 8, 8), (2, 256, 8, 8)),
-    (L1Feature(), (2, 64, 8, 8), (2, 64, 16, 16)),
-    (ChannelWiseDivergence(), (2, 19, 8, 8), (2, 19, 16, 16)),
-    (DepthResponseLoss(), (2, 1, 8, 8), (2, 1, 16, 16)),
-])
+@pytest.mark.parametrize(
+    'loss_fn, student_shape, teacher_shape',
+    [
+        (KLDivergence(), (2, 10), (2, 100)),
+        (MSEFeature(), (2, 64, 8, 8), (2, 256, 8, 8)),
+        (L1Feature(), (2, 64, 8, 8), (2, 64, 16, 16)),
+        (ChannelWiseDivergence(), (2, 19, 8, 8), (2, 19, 16, 16)),
+        (DepthResponseLoss(), (2, 1, 8, 8), (2, 1, 16, 16)),
+    ],
+)
 def test_shape_mismatch_error(loss_fn, student_shape, teacher_shape):
     with pytest.raises(ValueError) as err:
         loss_fn(torch.ones(student_shape), torch.ones(teacher_shape))
@@ -288,8 +301,8 @@ def test_too_few_dims_error():
 
 
 def test_build_from_registry():
-    from mmengine.registry import DefaultScope
     from mmengine.registry import MODELS as ROOT_MODELS
+    from mmengine.registry import DefaultScope
 
     with DefaultScope.overwrite_default_scope('mmkd'):
         kd = MODELS.build(dict(type='KLDivergence', tau=4.0, loss_weight=0.5))

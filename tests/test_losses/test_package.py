@@ -1,6 +1,7 @@
 """A new loss (or target transform) is one file: the package's ``__init__`` imports every module
 in it, so the file's ``@MODELS.register_module()`` runs without an import line; a broken file
 fails the import instead of being skipped."""
+
 import importlib
 import importlib.util
 import sys
@@ -12,7 +13,7 @@ from mmkd.registry import MODELS
 
 PACKAGES = ['mmkd.models.losses', 'mmkd.models.target_transforms']
 
-NEW_MODULE = '''
+NEW_MODULE = """
 import torch.nn as nn
 
 from mmkd.models.losses.base import DistillLoss
@@ -23,7 +24,7 @@ from mmkd.registry import MODELS
 class {name}(DistillLoss):
     def forward(self, student, teacher):
         return self.loss_weight * (student - teacher.detach()).abs().mean()
-'''
+"""
 
 
 @pytest.fixture
@@ -39,15 +40,15 @@ def run_package_init(package: str, extra_dir: str, monkeypatch) -> None:
     are)."""
     original = importlib.import_module(package)
     spec = importlib.util.spec_from_file_location(
-        package, original.__file__, submodule_search_locations=[*original.__path__, extra_dir])
+        package, original.__file__, submodule_search_locations=[*original.__path__, extra_dir]
+    )
     fresh = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, package, fresh)
     spec.loader.exec_module(fresh)
 
 
 @pytest.mark.parametrize('package', PACKAGES)
-def test_a_new_file_is_registered_without_editing_init(package, registry, tmp_path,
-                                                       monkeypatch):
+def test_a_new_file_is_registered_without_editing_init(package, registry, tmp_path, monkeypatch):
     name = f'DroppedIn{package.rsplit(".", 1)[-1].title().replace("_", "")}'
     (tmp_path / 'dropped_in.py').write_text(textwrap.dedent(NEW_MODULE.format(name=name)))
     assert registry.get(name) is None

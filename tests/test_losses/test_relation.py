@@ -1,4 +1,5 @@
 """AID's relation losses against values computed by hand."""
+
 import math
 
 import pytest
@@ -40,8 +41,9 @@ def test_intra_class_relation_is_zero_for_the_same_outputs_and_treats_pixels_as_
     other = torch.randn(2, 5, 3, 4)
     flat = lambda t: t.permute(0, 2, 3, 1).reshape(-1, 5)  # noqa: E731
     dense = IntraClassRelation(tau=1.0)(logits, other)
-    assert dense.item() == pytest.approx(IntraClassRelation(tau=1.0)(flat(logits),
-                                                                     flat(other)).item(), rel=1e-6)
+    assert dense.item() == pytest.approx(
+        IntraClassRelation(tau=1.0)(flat(logits), flat(other)).item(), rel=1e-6
+    )
 
 
 def test_relation_gradient_reaches_the_prediction_only():
@@ -62,9 +64,10 @@ def test_non_target_relation_by_hand_skips_ignored_rows():
         q = softmax([v / tau for c, v in enumerate(row_q) if c != y])
         total += sum(b * math.log(b / a) for a, b in zip(p, q))
         rows += 1
-    expected = tau ** 2 * total / rows
-    loss = NonTargetRelation(tau=tau)(torch.tensor(PRED), torch.tensor(TARGET),
-                                      labels=torch.tensor(labels))
+    expected = tau**2 * total / rows
+    loss = NonTargetRelation(tau=tau)(
+        torch.tensor(PRED), torch.tensor(TARGET), labels=torch.tensor(labels)
+    )
     assert loss.item() == pytest.approx(expected, rel=1e-5)
     assert NonTargetRelation.needs_labels
 
@@ -76,22 +79,25 @@ def test_non_target_relation_dense_labels_are_resized_to_the_logits():
     small = torch.tensor([[0, 1], [2, 3]])[None]
     loss = NonTargetRelation(tau=1.0)
     assert loss(pred, target, labels=labels).item() == pytest.approx(
-        loss(pred, target, labels=small).item(), rel=1e-6)
+        loss(pred, target, labels=small).item(), rel=1e-6
+    )
 
 
 def test_log_depth_relation_by_hand_and_scale_free():
     pred = torch.tensor([1.0, 2.0, 4.0, 3.0]).reshape(1, 1, 2, 2)
     target = torch.tensor([2.0, 2.0, 5.0, 1.0]).reshape(1, 1, 2, 2)
-    expected = 1 - pearson([math.log(v) for v in (1, 2, 4, 3)],
-                           [math.log(v) for v in (2, 2, 5, 1)])
+    expected = 1 - pearson([math.log(v) for v in (1, 2, 4, 3)], [math.log(v) for v in (2, 2, 5, 1)])
     assert LogDepthRelation()(pred, target).item() == pytest.approx(expected, rel=1e-5)
     assert LogDepthRelation()(3.0 * target, target).item() == pytest.approx(0, abs=1e-6)
 
 
-@pytest.mark.parametrize('loss, args', [
-    (IntraClassRelation(), (torch.zeros(2, 3), torch.zeros(2, 4))),
-    (LogDepthRelation(), (torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 3))),
-])
+@pytest.mark.parametrize(
+    'loss, args',
+    [
+        (IntraClassRelation(), (torch.zeros(2, 3), torch.zeros(2, 4))),
+        (LogDepthRelation(), (torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 3))),
+    ],
+)
 def test_relation_shape_mismatch_is_a_clear_error(loss, args):
     with pytest.raises(ValueError, match='does not match'):
         loss(*args)

@@ -1,4 +1,5 @@
 """Depth decode heads inside mmseg's DepthEstimator: loss, prediction, metric, invalid pixels."""
+
 import math
 
 import pytest
@@ -11,9 +12,6 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from mmkd.models.heads import DepthFCNHead
-
-
-
 
 MAX_DEPTH = 10.0
 NORM_CFG = dict(type='BN', requires_grad=True)
@@ -42,7 +40,8 @@ def _build(head_type: str) -> torch.nn.Module:
                 out_indices=(0, 1, 2, 3),
                 dilations=(1, 1, 2, 4),
                 strides=(1, 2, 1, 1),
-                norm_cfg=NORM_CFG),
+                norm_cfg=NORM_CFG,
+            ),
             decode_head=dict(
                 type=head_type,
                 in_channels=128,
@@ -50,8 +49,11 @@ def _build(head_type: str) -> torch.nn.Module:
                 channels=16,
                 max_depth=MAX_DEPTH,
                 norm_cfg=NORM_CFG,
-                **HEAD_EXTRAS[head_type]),
-            test_cfg=dict(mode='whole')))
+                **HEAD_EXTRAS[head_type],
+            ),
+            test_cfg=dict(mode='whole'),
+        )
+    )
 
 
 def make_samples(img_shape, ori_shape, batch_size=2):
@@ -60,7 +62,8 @@ def make_samples(img_shape, ori_shape, batch_size=2):
         gt = torch.rand(1, *ori_shape) * 12.0  # some pixels beyond MAX_DEPTH
         gt[:, :5] = 0  # missing depth
         sample = SegDataSample(
-            metainfo=dict(img_shape=img_shape, pad_shape=img_shape, ori_shape=ori_shape))
+            metainfo=dict(img_shape=img_shape, pad_shape=img_shape, ori_shape=ori_shape)
+        )
         sample.gt_depth_map = PixelData(data=gt)
         samples.append(sample)
     return samples
@@ -86,7 +89,8 @@ def test_depth_estimator_loss_predict_metric(head_type):
     model.eval()
     tapped = []
     model.get_submodule('decode_head.depth_act').register_forward_hook(
-        lambda module, args, output: tapped.append(output))
+        lambda module, args, output: tapped.append(output)
+    )
     with torch.no_grad():
         depth = model.decode_head(model.extract_feat(inputs))
         assert depth.shape == (2, 1, 8, 8) and tapped[-1] is depth
@@ -145,8 +149,9 @@ def test_loss_upsamples_prediction_to_gt_size():
 
 
 def test_activation_bounds_and_config_checks():
-    head = DepthFCNHead(in_channels=4, channels=4, num_convs=1, max_depth=MAX_DEPTH,
-                        depth_act='softplus')
+    head = DepthFCNHead(
+        in_channels=4, channels=4, num_convs=1, max_depth=MAX_DEPTH, depth_act='softplus'
+    )
     depth = head.cls_seg(torch.randn(2, 4, 5, 5) * 1e3)
     assert depth.min() >= head.depth_act.min_depth and depth.max() <= MAX_DEPTH
     assert head.num_classes == head.out_channels == 1

@@ -1,4 +1,5 @@
 """SDKD's Feature Fusion Block: shapes, resizing, configuration."""
+
 import pytest
 import torch
 
@@ -6,8 +7,10 @@ from mmkd.models.fusion import FeatureFusionBlock
 from mmkd.registry import MODELS
 
 
-@pytest.mark.parametrize('teacher_size, student_size', [((8, 8), (16, 16)), ((32, 16), (16, 8)),
-                                                        ((16, 16), (16, 16)), ((7, 9), (16, 16))])
+@pytest.mark.parametrize(
+    'teacher_size, student_size',
+    [((8, 8), (16, 16)), ((32, 16), (16, 8)), ((16, 16), (16, 16)), ((7, 9), (16, 16))],
+)
 def test_output_has_the_student_shape(teacher_size, student_size):
     ffb = FeatureFusionBlock(student_channels=16, teacher_channels=48, channels=24, num_convs=3)
     student = torch.randn(2, 16, *student_size)
@@ -19,8 +22,16 @@ def test_output_has_the_student_shape(teacher_size, student_size):
 
 
 def test_layers_follow_width_depth_and_last_act():
-    ffb = MODELS.build(dict(type='mmkd.FeatureFusionBlock', student_channels=8,
-                            teacher_channels=32, channels=20, num_convs=3, last_act=False))
+    ffb = MODELS.build(
+        dict(
+            type='mmkd.FeatureFusionBlock',
+            student_channels=8,
+            teacher_channels=32,
+            channels=20,
+            num_convs=3,
+            last_act=False,
+        )
+    )
     convs = [m.conv for m in ffb.convs]
     assert [(c.in_channels, c.out_channels) for c in convs] == [(40, 20), (20, 20), (20, 8)]
     assert [m.with_activation for m in ffb.convs] == [True, True, False]
@@ -32,14 +43,21 @@ def test_layers_follow_width_depth_and_last_act():
 
 
 def test_resizes_the_teacher_bilinearly():
-    ffb = FeatureFusionBlock(student_channels=2, teacher_channels=3, num_convs=1, kernel_size=1,
-                             norm_cfg=None, act_cfg=None)
+    ffb = FeatureFusionBlock(
+        student_channels=2,
+        teacher_channels=3,
+        num_convs=1,
+        kernel_size=1,
+        norm_cfg=None,
+        act_cfg=None,
+    )
     seen = {}
     ffb.convs.register_forward_pre_hook(lambda m, args: seen.update(x=args[0]))
     student, teacher = torch.randn(1, 2, 8, 8), torch.randn(1, 3, 4, 4)
     ffb(student, teacher)
-    expected = torch.nn.functional.interpolate(teacher, size=(8, 8), mode='bilinear',
-                                               align_corners=False)
+    expected = torch.nn.functional.interpolate(
+        teacher, size=(8, 8), mode='bilinear', align_corners=False
+    )
     assert torch.equal(seen['x'], torch.cat([expected, student], dim=1))
 
 

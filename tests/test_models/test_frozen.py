@@ -1,6 +1,7 @@
 """The frozen-model helpers the Distiller, SDKD and AID share: a frozen model gets no gradient,
 stays in eval mode, keeps its BN statistics, is never saved and is refilled on loading; config
 mistakes name the closest valid names; a NaN loss stops before the optimizer step."""
+
 import math
 from typing import Any, Dict, Optional
 
@@ -10,8 +11,14 @@ from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
 from torch import nn
 
-from mmkd.models.frozen import (FrozenModelsMixin, NonFiniteLossError, build_loss, freeze,
-                                load_weights_or_warn, merge_data_preprocessor)
+from mmkd.models.frozen import (
+    FrozenModelsMixin,
+    NonFiniteLossError,
+    build_loss,
+    freeze,
+    load_weights_or_warn,
+    merge_data_preprocessor,
+)
 from mmkd.utils import ConfigError
 
 
@@ -24,16 +31,16 @@ class Pair(FrozenModelsMixin, BaseModel):
 
     frozen_modules = ('reference',)
 
-    def __init__(self, scale: float = 1.0, init_cfg: Optional[dict] = None,
-                 **unknown: Any) -> None:
+    def __init__(self, scale: float = 1.0, init_cfg: Optional[dict] = None, **unknown: Any) -> None:
         self.reject_unknown_keys(unknown)
         super().__init__(init_cfg=init_cfg)
         self.trained = conv_bn()
         self.reference = freeze(conv_bn())
         self.scale = scale
 
-    def forward(self, inputs: torch.Tensor, data_samples: Any = None,
-                mode: str = 'tensor') -> Dict[str, torch.Tensor]:
+    def forward(
+        self, inputs: torch.Tensor, data_samples: Any = None, mode: str = 'tensor'
+    ) -> Dict[str, torch.Tensor]:
         diff = self.trained(inputs) - self.reference(inputs)
         return {'loss_pull': self.scale * diff.pow(2).mean()}
 
@@ -51,8 +58,9 @@ def snapshot(module: nn.Module) -> Dict[str, torch.Tensor]:
 
 
 def train_step(model: Pair) -> Dict[str, torch.Tensor]:
-    optim = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
-                                         lr=0.1))
+    optim = OptimWrapper(
+        torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    )
     model.train()
     return model.train_step(dict(inputs=torch.randn(4, 3, 8, 8) * 3 + 1), optim)
 
@@ -72,8 +80,9 @@ def test_training_step_keeps_frozen_weights_and_bn_statistics():
     train_step(model)
     for key, value in model.reference.state_dict().items():
         assert torch.equal(value, frozen_before[key]), key
-    moved = [k for k, v in model.trained.state_dict().items()
-             if not torch.equal(v, trained_before[k])]
+    moved = [
+        k for k, v in model.trained.state_dict().items() if not torch.equal(v, trained_before[k])
+    ]
     assert '1.running_mean' in moved and '0.weight' in moved  # the trained one did change
 
 
@@ -120,12 +129,18 @@ def test_config_keys_walk_the_class_hierarchy():
         WidePair(widht=3)
 
 
-@pytest.mark.parametrize('cfg, message', [
-    (dict(type='mmkd.KLDivergnce'), r"unknown type 'mmkd.KLDivergnce'\. Did you mean: "
-                                    r"'KLDivergence'"),
-    (dict(type='mmkd.KLDivergence', tua=2.0), r"unknown key.*'tua': Did you mean: 'tau'"),
-    (dict(tau=2.0), r"missing `type`, e.g. type='mmkd.KLDivergence'"),
-])
+@pytest.mark.parametrize(
+    'cfg, message',
+    [
+        (
+            dict(type='mmkd.KLDivergnce'),
+            r"unknown type 'mmkd.KLDivergnce'\. Did you mean: "
+            r"'KLDivergence'",
+        ),
+        (dict(type='mmkd.KLDivergence', tua=2.0), r"unknown key.*'tua': Did you mean: 'tau'"),
+        (dict(tau=2.0), r"missing `type`, e.g. type='mmkd.KLDivergence'"),
+    ],
+)
 def test_build_loss_names_the_closest_valid_names(cfg, message):
     with pytest.raises(ConfigError, match=rf'(?s)^losses\.kd: {message}'):
         build_loss(cfg, 'losses.kd')

@@ -1,4 +1,5 @@
 """mmkd.TopKMask (SFKD's salient-value mask) against hand-made tensors."""
+
 import math
 
 import pytest
@@ -8,6 +9,7 @@ import torch.nn.functional as F
 from mmkd.models.losses import ChannelWiseDivergence, KLDivergence
 from mmkd.models.target_transforms import TopKMask, num_kept
 from mmkd.registry import MODELS
+
 from ..conftest import cls_model
 
 NEG_INF = -math.inf
@@ -16,18 +18,21 @@ NEG_INF = -math.inf
 # ----------------------------------------------------------------------------- K rounding
 
 
-@pytest.mark.parametrize('ratio, n, k', [
-    (0.5, 4, 2),     # 2.0 exactly
-    (0.6, 19, 12),   # ceil(11.4) = 12 (19 Cityscapes classes)
-    (0.6, 100, 60),  # CIFAR-100
-    (0.7, 10, 7),    # 0.7 * 10 = 7.000000000000001 in floating point: still 7
-    (0.35, 20, 7),   # 7.000000000000001 as well
-    (0.5, 3, 2),     # ceil(1.5) = 2
-    (0.01, 10, 1),   # ceil(0.1) = 1
-    (0.001, 3, 1),   # at least 1
-    (1.0, 5, 5),     # everything
-    (0.5, 1, 1),     # a single entry is always kept
-])
+@pytest.mark.parametrize(
+    'ratio, n, k',
+    [
+        (0.5, 4, 2),  # 2.0 exactly
+        (0.6, 19, 12),  # ceil(11.4) = 12 (19 Cityscapes classes)
+        (0.6, 100, 60),  # CIFAR-100
+        (0.7, 10, 7),  # 0.7 * 10 = 7.000000000000001 in floating point: still 7
+        (0.35, 20, 7),  # 7.000000000000001 as well
+        (0.5, 3, 2),  # ceil(1.5) = 2
+        (0.01, 10, 1),  # ceil(0.1) = 1
+        (0.001, 3, 1),  # at least 1
+        (1.0, 5, 5),  # everything
+        (0.5, 1, 1),  # a single entry is always kept
+    ],
+)
 def test_k_rounding(ratio, n, k):
     assert num_kept(ratio, n) == k
 
@@ -70,10 +75,14 @@ def test_ties_first_keeps_exactly_k_earliest():
 
 def test_ties_all_keeps_every_tie():
     # the same rows with ties='all': every entry equal to the K-th largest value stays
-    assert torch.equal(TopKMask(0.5, ties='all')(torch.tensor([[2.0, 2.0, 2.0, 1.0]])),
-                       torch.tensor([[2.0, 2.0, 2.0, 0.0]]))
-    assert torch.equal(TopKMask(0.5, ties='all')(torch.tensor([[1.0, 3.0, 1.0, 1.0]])),
-                       torch.tensor([[1.0, 3.0, 1.0, 1.0]]))
+    assert torch.equal(
+        TopKMask(0.5, ties='all')(torch.tensor([[2.0, 2.0, 2.0, 1.0]])),
+        torch.tensor([[2.0, 2.0, 2.0, 0.0]]),
+    )
+    assert torch.equal(
+        TopKMask(0.5, ties='all')(torch.tensor([[1.0, 3.0, 1.0, 1.0]])),
+        torch.tensor([[1.0, 3.0, 1.0, 1.0]]),
+    )
 
 
 def test_ties_first_matches_a_stable_sort_reference():
@@ -177,8 +186,9 @@ def test_bad_arguments():
 
 
 def test_built_from_the_registry_as_configs_name_it():
-    from mmengine.registry import DefaultScope
     from mmengine.registry import MODELS as ROOT_MODELS
+    from mmengine.registry import DefaultScope
+
     with DefaultScope.overwrite_default_scope('mmseg'):
         mask = ROOT_MODELS.build(dict(type='mmkd.TopKMask', ratio=0.6, dim='sample'))
     assert isinstance(mask, TopKMask) and mask.ratio == 0.6 and mask.dim == 'sample'
@@ -188,11 +198,21 @@ def test_built_from_the_registry_as_configs_name_it():
 
 def test_distiller_teacher_transform_applies_the_mask(mmpretrain_scope):
     from mmkd.models.distillers import Distiller
+
     distiller = Distiller(
-        student=cls_model(8), teacher=cls_model(8), taps=dict(logits='head.fc'),
-        losses=dict(kd=dict(type='mmkd.KLDivergence', tau=4.0, student='logits',
-                            teacher='logits',
-                            teacher_transform=dict(type='mmkd.TopKMask', ratio=0.5))))
+        student=cls_model(8),
+        teacher=cls_model(8),
+        taps=dict(logits='head.fc'),
+        losses=dict(
+            kd=dict(
+                type='mmkd.KLDivergence',
+                tau=4.0,
+                student='logits',
+                teacher='logits',
+                teacher_transform=dict(type='mmkd.TopKMask', ratio=0.5),
+            )
+        ),
+    )
     assert isinstance(distiller.terms['kd'].teacher_transform, TopKMask)
     g = torch.Generator().manual_seed(0)
     student, teacher = torch.randn(3, 4, generator=g), torch.randn(3, 4, generator=g)
@@ -218,6 +238,7 @@ def test_neg_inf_fill_with_kd_is_finite():
     by_hand = 16.0 * (p_t[keep] * (torch.log(p_t[keep]) - log_p_s[keep])).sum() / 3
     assert torch.allclose(loss, by_hand, atol=1e-6)
     dense = torch.randn(2, 5, 3, 3, generator=g)
-    cwd = ChannelWiseDivergence(tau=2.0)(torch.randn(2, 5, 3, 3, generator=g),
-                                         TopKMask(0.5, dim='spatial', fill='-inf')(dense))
+    cwd = ChannelWiseDivergence(tau=2.0)(
+        torch.randn(2, 5, 3, 3, generator=g), TopKMask(0.5, dim='spatial', fill='-inf')(dense)
+    )
     assert torch.isfinite(cwd)

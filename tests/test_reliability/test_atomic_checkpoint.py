@@ -1,5 +1,6 @@
 """A write that fails halfway (disk full) never leaves a truncated checkpoint, and the tool says
 which file failed, which checkpoint is still good and how to go on."""
+
 import contextlib
 import errno
 import glob
@@ -20,8 +21,16 @@ from mmengine.runner.checkpoint import save_checkpoint
 import mmkd  # noqa: F401  (registers the atomic local file backend)
 from mmkd.apis.export import export_student
 from mmkd.utils import ConfigError
-from tests.test_reliability.conftest import (CFG, ROOT, assert_one_line_error, data_options,
-                                             run_tool, same_bytes, save_untrained, train)
+from tests.test_reliability.conftest import (
+    CFG,
+    ROOT,
+    assert_one_line_error,
+    data_options,
+    run_tool,
+    same_bytes,
+    save_untrained,
+    train,
+)
 
 CLS_TEACHER = f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py'
 CLS_KD = f'{CFG}/kd/cls_kd_demo.py'
@@ -77,8 +86,10 @@ def test_export_cut_short_keeps_the_previous_export(tmp_path):
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         student = MODELS.build(cfg.model.student)
     distiller = str(tmp_path / 'kd.pth')
-    torch.save({'meta': {}, 'state_dict': {f'student.{k}': v for k, v in
-                                           student.state_dict().items()}}, distiller)
+    torch.save(
+        {'meta': {}, 'state_dict': {f'student.{k}': v for k, v in student.state_dict().items()}},
+        distiller,
+    )
     out = str(tmp_path / 'export' / 'student.pth')
     export_student(cfg, distiller, out)
     before = {out: open(out, 'rb').read()}
@@ -90,7 +101,7 @@ def test_export_cut_short_keeps_the_previous_export(tmp_path):
 
 # Loaded into the training subprocess through sitecustomize: the write of the temporary file
 # that becomes epoch_2.pth stores half its bytes, then the disk is "full".
-DISK_FULL_SHIM = textwrap.dedent('''
+DISK_FULL_SHIM = textwrap.dedent("""
     import errno, os
     _fdopen = os.fdopen
 
@@ -114,19 +125,26 @@ DISK_FULL_SHIM = textwrap.dedent('''
         return _FillsUp(f) if name.startswith('.epoch_2.pth.') else f
 
     os.fdopen = fdopen
-''')
+""")
 
 
 @pytest.mark.parametrize('keep', [-1, 1], ids=['keep-all', 'max_keep_ckpts=1'])
 def test_disk_full_during_training_ends_with_one_line_and_keeps_the_last_checkpoint(
-        keep, data_root, tmp_path):
+    keep, data_root, tmp_path
+):
     """With max_keep_ckpts=1, MMEngine's own hook would delete epoch_1.pth before the failing
     save; mmkd.CheckpointHook (tools/train.py's default) deletes only after a good save."""
     teacher = save_untrained(CLS_TEACHER, str(tmp_path / 'teacher.pth'))
-    options = data_options(data_root, 'digits_cifar10') + [f'default_hooks.checkpoint.max_keep_ckpts={keep}',
-        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1',
-        'train_dataloader.dataset.indices=8', 'val_dataloader.dataset.indices=8',
-        'train_dataloader.batch_size=8', f'model.teacher_ckpt={teacher}']
+    options = data_options(data_root, 'digits_cifar10') + [
+        f'default_hooks.checkpoint.max_keep_ckpts={keep}',
+        'train_cfg.max_epochs=1',
+        'train_cfg.val_interval=1',
+        'default_hooks.checkpoint.interval=1',
+        'train_dataloader.dataset.indices=8',
+        'val_dataloader.dataset.indices=8',
+        'train_dataloader.batch_size=8',
+        f'model.teacher_ckpt={teacher}',
+    ]
     work = str(tmp_path / 'work')
     train(CLS_KD, work, options)
     good = f'{work}/epoch_1.pth'
@@ -136,12 +154,31 @@ def test_disk_full_during_training_ends_with_one_line_and_keeps_the_last_checkpo
     shim.mkdir()
     (shim / 'sitecustomize.py').write_text(DISK_FULL_SHIM)
     proc = subprocess.run(
-        [sys.executable, 'tools/train.py', CLS_KD, '--work-dir', work, '--resume',
-         '--cfg-options', *options, 'train_cfg.max_epochs=2'], cwd=ROOT,
+        [
+            sys.executable,
+            'tools/train.py',
+            CLS_KD,
+            '--work-dir',
+            work,
+            '--resume',
+            '--cfg-options',
+            *options,
+            'train_cfg.max_epochs=2',
+        ],
+        cwd=ROOT,
         env=dict(os.environ, PYTHONPATH=f'{shim}{os.pathsep}{ROOT}', OMP_NUM_THREADS='1'),
-        capture_output=True, text=True, timeout=600)
-    message = assert_one_line_error(proc, f'{work}/epoch_2.pth', 'No space left on device',
-                                    f'last good checkpoint is {good}', '--resume', 'free space')
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    message = assert_one_line_error(
+        proc,
+        f'{work}/epoch_2.pth',
+        'No space left on device',
+        f'last good checkpoint is {good}',
+        '--resume',
+        'free space',
+    )
     assert len(message.strip().splitlines()) == 2, message  # the line and the MMKD_DEBUG hint
     assert same_bytes([good], before)
     assert not osp.exists(f'{work}/epoch_2.pth') and not leftovers(work)
@@ -152,12 +189,18 @@ def test_checkpoint_hook_keeps_only_the_newest_and_exports_plain(data_root, tmp_
     """max_keep_ckpts still deletes, after each good save; the run's kept config names
     mmkd.CheckpointHook and the exported student config names MMEngine's, with no mmkd hook."""
     import json
+
     teacher = save_untrained(CLS_TEACHER, str(tmp_path / 'teacher.pth'))
     options = data_options(data_root, 'digits_cifar10') + [
-        'train_cfg.max_epochs=3', 'train_cfg.val_interval=3', 'default_hooks.checkpoint.interval=1',
-        'default_hooks.checkpoint.max_keep_ckpts=1', 'train_dataloader.dataset.indices=8',
-        'val_dataloader.dataset.indices=8', 'train_dataloader.batch_size=8',
-        f'model.teacher_ckpt={teacher}']
+        'train_cfg.max_epochs=3',
+        'train_cfg.val_interval=3',
+        'default_hooks.checkpoint.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=1',
+        'train_dataloader.dataset.indices=8',
+        'val_dataloader.dataset.indices=8',
+        'train_dataloader.batch_size=8',
+        f'model.teacher_ckpt={teacher}',
+    ]
     work = str(tmp_path / 'work')
     train(CLS_KD, work, options)
     assert sorted(osp.basename(p) for p in glob.glob(f'{work}/*.pth')) == ['epoch_3.pth']

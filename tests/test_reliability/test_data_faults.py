@@ -1,6 +1,7 @@
 """Faulty data ends in one line naming the dataset or the file and the fix, before anything is
 trained (issue #11, item 5): a missing data root, an empty dataset, a corrupt image or label map,
 and label values the model has no class for."""
+
 import glob
 import os
 import os.path as osp
@@ -10,8 +11,15 @@ import sys
 import cv2
 import pytest
 
-from tests.test_reliability.conftest import (SEG_TEACHER, assert_one_line_error, data_options,
-                                             iter_options, run_tool, save_untrained, train)
+from tests.test_reliability.conftest import (
+    SEG_TEACHER,
+    assert_one_line_error,
+    data_options,
+    iter_options,
+    run_tool,
+    save_untrained,
+    train,
+)
 
 
 def copy_cityscapes(data_root: str, tmp_path) -> str:
@@ -26,8 +34,14 @@ def first(pattern: str) -> str:
 
 def train_seg(root: str, work_dir: str, *options: str, batch: int = 8):
     """Two iterations of the plain segmentation model; batches of 8 hold every train image."""
-    return train(SEG_TEACHER, work_dir, data_options(osp.dirname(root), osp.basename(root)) +
-                 iter_options(2, batch=batch) + list(options), expect_ok=False)
+    return train(
+        SEG_TEACHER,
+        work_dir,
+        data_options(osp.dirname(root), osp.basename(root))
+        + iter_options(2, batch=batch)
+        + list(options),
+        expect_ok=False,
+    )
 
 
 def no_checkpoint(work_dir: str) -> bool:
@@ -37,9 +51,13 @@ def no_checkpoint(work_dir: str) -> bool:
 def test_missing_data_root_is_named_with_the_fix(tmp_path):
     work_dir = str(tmp_path / 'work')
     proc = train_seg(str(tmp_path / 'nowhere' / 'cityscapes'), work_dir)
-    assert_one_line_error(proc, 'train_dataloader.dataset:', f'{tmp_path}/nowhere/cityscapes '
-                          'does not exist', 'python tools/data/make_demo_data.py',
-                          'train_dataloader.dataset.data_root=PATH')
+    assert_one_line_error(
+        proc,
+        'train_dataloader.dataset:',
+        f'{tmp_path}/nowhere/cityscapes does not exist',
+        'python tools/data/make_demo_data.py',
+        'train_dataloader.dataset.data_root=PATH',
+    )
     assert no_checkpoint(work_dir)
 
 
@@ -57,15 +75,22 @@ def test_empty_dataset_is_named_with_its_root_and_the_fix(data_root, tmp_path):
         os.makedirs(osp.join(root, split_dir))
     work_dir = str(tmp_path / 'work')
     proc = train_seg(root, work_dir)
-    assert_one_line_error(proc, 'train_dataloader.dataset: CityscapesDataset found no samples in '
-                          f'{root}', 'leftImg8bit/train', 'make_demo_data.py')
+    assert_one_line_error(
+        proc,
+        f'train_dataloader.dataset: CityscapesDataset found no samples in {root}',
+        'leftImg8bit/train',
+        'make_demo_data.py',
+    )
     assert no_checkpoint(work_dir)
 
 
-@pytest.mark.parametrize('which, pattern, workers', [
-    ('image', 'leftImg8bit/train/**/*.png', 0),
-    ('label map', 'gtFine/train/**/*.png', 1),  # raised in a worker process
-])
+@pytest.mark.parametrize(
+    'which, pattern, workers',
+    [
+        ('image', 'leftImg8bit/train/**/*.png', 0),
+        ('label map', 'gtFine/train/**/*.png', 1),  # raised in a worker process
+    ],
+)
 def test_corrupt_file_is_named(which, pattern, workers, data_root, tmp_path):
     root = copy_cityscapes(data_root, tmp_path)
     corrupt = first(osp.join(root, pattern))
@@ -73,8 +98,12 @@ def test_corrupt_file_is_named(which, pattern, workers, data_root, tmp_path):
         f.write(b'this is no PNG' * 10)
     work_dir = str(tmp_path / 'work')
     proc = train_seg(root, work_dir, f'train_dataloader.num_workers={workers}')
-    assert_one_line_error(proc, f'{corrupt}: not a readable image', f'({which} of '
-                          'CityscapesDataset sample', 'Replace or regenerate the file')
+    assert_one_line_error(
+        proc,
+        f'{corrupt}: not a readable image',
+        f'({which} of CityscapesDataset sample',
+        'Replace or regenerate the file',
+    )
     assert no_checkpoint(work_dir)
 
 
@@ -84,10 +113,20 @@ def test_corrupt_image_in_the_test_set_is_named(data_root, tmp_path):
     with open(corrupt, 'wb') as f:
         f.write(b'\x89PNG\r\n\x1a\n truncated')
     checkpoint = save_untrained(SEG_TEACHER, str(tmp_path / 'model.pth'))
-    proc = run_tool([sys.executable, 'tools/test.py', SEG_TEACHER, checkpoint, '--work-dir',
-                     str(tmp_path / 'test'), '--cfg-options',
-                     *data_options(osp.dirname(root), osp.basename(root)),
-                     'test_dataloader.batch_size=4'], expect_ok=False)
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/test.py',
+            SEG_TEACHER,
+            checkpoint,
+            '--work-dir',
+            str(tmp_path / 'test'),
+            '--cfg-options',
+            *data_options(osp.dirname(root), osp.basename(root)),
+            'test_dataloader.batch_size=4',
+        ],
+        expect_ok=False,
+    )
     assert_one_line_error(proc, f'{corrupt}: not a readable image', '(image of CityscapesDataset')
 
 
@@ -99,8 +138,11 @@ def test_label_value_out_of_range_names_file_and_value(data_root, tmp_path):
     cv2.imwrite(label_file, label)
     work_dir = str(tmp_path / 'work')
     proc = train_seg(root, work_dir, 'train_dataloader.num_workers=1')  # checked in the worker
-    assert_one_line_error(proc, f"{label_file}: label value(s) [42] outside the model's 19 "
-                          'classes (0..18, 255 = ignore)', 'num_classes')
+    assert_one_line_error(
+        proc,
+        f"{label_file}: label value(s) [42] outside the model's 19 classes (0..18, 255 = ignore)",
+        'num_classes',
+    )
     assert no_checkpoint(work_dir)
 
 
@@ -112,6 +154,7 @@ def test_label_check_accepts_ignore_index():
 
     from mmkd.engine import DataError
     from mmkd.engine.data_checks import check_labels
+
     sample = SegDataSample(metainfo=dict(seg_map_path='a.png'))
     sample.gt_sem_seg = PixelData(data=torch.tensor([[[0, 18, 255]]]))
     check_labels(sample, num_classes=19, ignore_index=255)
@@ -121,7 +164,10 @@ def test_label_check_accepts_ignore_index():
 
 def test_worker_traceback_is_reduced_to_the_message():
     from mmkd.engine import DataError
-    worker = DataError('Caught DataError in DataLoader worker process 0.\nOriginal Traceback '
-                       '(most recent call last):\n  File "x.py", line 1\n'
-                       'mmkd.engine.data_checks.DataError: a.png: not a readable image\n')
+
+    worker = DataError(
+        'Caught DataError in DataLoader worker process 0.\nOriginal Traceback '
+        '(most recent call last):\n  File "x.py", line 1\n'
+        'mmkd.engine.data_checks.DataError: a.png: not a readable image\n'
+    )
     assert str(worker) == 'a.png: not a readable image'

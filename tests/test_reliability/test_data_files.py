@@ -5,6 +5,7 @@ A ``test_batch`` planted in data_root used to run a shell command during ``tools
 marker file when loaded sits under every name a loader could read, and the marker must never
 appear, for the dataset classes and for ``tools/test.py``.
 """
+
 import os
 import os.path as osp
 import pickle
@@ -19,8 +20,13 @@ from mmpretrain.datasets import CIFAR10, CIFAR100
 from mmkd.datasets import CIFAR10Embedded, CIFAR100Embedded
 from mmkd.demo_data import generate_digits_cifar10
 from mmkd.utils import ConfigError
-from tests.test_reliability.conftest import (CLS_TEACHER, assert_one_line_error, data_options,
-                                             run_tool, save_untrained)
+from tests.test_reliability.conftest import (
+    CLS_TEACHER,
+    assert_one_line_error,
+    data_options,
+    run_tool,
+    save_untrained,
+)
 
 EMBEDDED = (CIFAR10Embedded, CIFAR100Embedded)
 
@@ -32,7 +38,7 @@ class RunsShell:
         self.marker = marker
 
     def __reduce__(self):
-        return os.system, (f'touch {shlex.quote(self.marker)}', )
+        return os.system, (f'touch {shlex.quote(self.marker)}',)
 
 
 def readable_names() -> Iterator[str]:
@@ -89,8 +95,12 @@ def test_pickled_content_in_the_npz_place_is_refused(payload_kind, tmp_path, mar
         expected = 'not an .npz archive'
     else:  # a real .npz whose `images` array holds the object: numpy pickles object arrays
         archive = str(tmp_path / 'evil.npz')
-        np.savez(archive, images=np.array([RunsShell(marker)], dtype=object),
-                 labels=np.zeros(1, np.int64), classes=np.array(['0']))
+        np.savez(
+            archive,
+            images=np.array([RunsShell(marker)], dtype=object),
+            labels=np.zeros(1, np.int64),
+            classes=np.array(['0']),
+        )
         payload = open(archive, 'rb').read()
         expected = 'Object arrays cannot be loaded when allow_pickle=False'
     plant(root, list(readable_names()), payload)
@@ -107,14 +117,24 @@ def test_pickled_content_in_the_npz_place_is_refused(payload_kind, tmp_path, mar
 def test_test_tool_never_runs_a_planted_batch_file(layout, tmp_path, marker):
     """The issue's attack: tools/test.py on a cls config whose data_root holds planted files."""
     root = str(tmp_path / 'digits_cifar10')
-    names = [n for n in set(readable_names())
-             if layout == 'pickles everywhere' or not n.endswith('.npz')]
+    names = [
+        n for n in set(readable_names()) if layout == 'pickles everywhere' or not n.endswith('.npz')
+    ]
     plant(root, names, pickle.dumps(RunsShell(marker)))
     ckpt = save_untrained(CLS_TEACHER, str(tmp_path / 'teacher.pth'))
-    proc = run_tool([sys.executable, 'tools/test.py', CLS_TEACHER, ckpt, '--work-dir',
-                     str(tmp_path / 'work'), '--cfg-options', *data_options(str(tmp_path),
-                                                                           'digits_cifar10')],
-                    expect_ok=False)
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/test.py',
+            CLS_TEACHER,
+            ckpt,
+            '--work-dir',
+            str(tmp_path / 'work'),
+            '--cfg-options',
+            *data_options(str(tmp_path), 'digits_cifar10'),
+        ],
+        expect_ok=False,
+    )
     expected = 'old pickle layout' if layout == 'old pickle layout' else 'not an .npz archive'
     assert_one_line_error(proc, expected, 'python tools/data/make_demo_data.py')
     assert not osp.exists(marker)
@@ -130,8 +150,9 @@ def test_regenerating_replaces_the_old_layout(tmp_path, marker):
     test = CIFAR10Embedded(data_root=root, split='test')
     info = test.get_data_info(0)
     assert info['img'].shape == (32, 32, 3) and info['img'].dtype == np.uint8
-    assert isinstance(info['gt_label'], int) and test.metainfo['classes'] == test.METAINFO[
-        'classes']
+    assert (
+        isinstance(info['gt_label'], int) and test.metainfo['classes'] == test.METAINFO['classes']
+    )
     assert not osp.exists(marker)
 
 

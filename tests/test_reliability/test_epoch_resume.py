@@ -4,6 +4,7 @@ Epoch-based loops do not replay the data loader, so numpy's and python's random 
 RandomCrop and RandomFlip draw from) must come from the checkpoint; an unseeded run must also
 resume with its own seed, which the data sampler and the workers' seeding derive from.
 """
+
 import os.path as osp
 
 import pytest
@@ -15,25 +16,32 @@ from tests.test_tools.test_tools import logged_losses
 CLS_TEACHER = f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py'
 
 # the digits demo's train pipeline (RandomCrop) plus a random flip, 2 epochs of 2 batches
-AUGMENTED = '''
+AUGMENTED = """
 _base_ = ['{base}']
 train_dataloader = dict(num_workers={workers}, dataset=dict(pipeline=[
     dict(type='RandomCrop', crop_size=32, padding=4),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs')]))
-'''
-SDKD_PHASE_AT_EPOCH_2 = '''
+"""
+SDKD_PHASE_AT_EPOCH_2 = """
 custom_hooks = [dict(type='mmkd.TeacherReferenceHook', enabled=False),
                 dict(type='mmkd.SDKDPhaseHook', begin_epoch=1)]
-'''
+"""
 
 
 def epoch_options(root: str, teacher: str, *extra: str):
     return data_options(root, 'digits_cifar10') + [
-        'train_cfg.max_epochs=2', 'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1',
-        'train_dataloader.dataset.indices=16', 'val_dataloader.dataset.indices=8',
-        'train_dataloader.batch_size=8', 'val_dataloader.batch_size=8',
-        'default_hooks.logger.interval=1', f'model.teacher_ckpt={teacher}', *extra]
+        'train_cfg.max_epochs=2',
+        'train_cfg.val_interval=1',
+        'default_hooks.checkpoint.interval=1',
+        'train_dataloader.dataset.indices=16',
+        'val_dataloader.dataset.indices=8',
+        'train_dataloader.batch_size=8',
+        'val_dataloader.batch_size=8',
+        'default_hooks.logger.interval=1',
+        f'model.teacher_ckpt={teacher}',
+        *extra,
+    ]
 
 
 def augmented_config(tmp_path, base: str, workers: int, extra: str = '') -> str:
@@ -65,10 +73,10 @@ def cls_teacher(tmp_path_factory) -> str:
     return save_untrained(CLS_TEACHER, str(tmp_path_factory.mktemp('teacher') / 'teacher.pth'))
 
 
-@pytest.mark.parametrize('workers, seed', [(0, '0'), (2, 'None')],
-                         ids=['in-process-seed0', '2-workers-unseeded'])
-def test_kd_epoch_resume_with_random_crop_and_flip(workers, seed, cls_teacher, data_root,
-                                                   tmp_path):
+@pytest.mark.parametrize(
+    'workers, seed', [(0, '0'), (2, 'None')], ids=['in-process-seed0', '2-workers-unseeded']
+)
+def test_kd_epoch_resume_with_random_crop_and_flip(workers, seed, cls_teacher, data_root, tmp_path):
     config = augmented_config(tmp_path, f'{CFG}/kd/cls_kd_demo.py', workers)
     options = epoch_options(data_root, cls_teacher, f'randomness.seed={seed}')
     assert_second_epoch_identical(config, options, tmp_path)

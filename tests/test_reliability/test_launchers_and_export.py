@@ -1,5 +1,6 @@
 """Launchers take paths with spaces; an exported student needs no mmkd; a refused checkpoint's
 message never advises turning safe loading off."""
+
 import json
 import os
 import os.path as osp
@@ -17,10 +18,21 @@ from mmengine.registry import MODELS, DefaultScope
 from mmkd.apis.export import student_config
 from mmkd.engine.checkpoint import load_checkpoint_file
 from mmkd.utils import ConfigError
-from tests.test_reliability.conftest import (CIFAR_ZOO_KD, CLS_KD, DEPTH_KD, ROOT, SEG_KD,
-                                             SEG_TEACHER, assert_one_line_error, data_options,
-                                             free_port, iter_options, run_tool, save_untrained,
-                                             train)
+from tests.test_reliability.conftest import (
+    CIFAR_ZOO_KD,
+    CLS_KD,
+    DEPTH_KD,
+    ROOT,
+    SEG_KD,
+    SEG_TEACHER,
+    assert_one_line_error,
+    data_options,
+    free_port,
+    iter_options,
+    run_tool,
+    save_untrained,
+    train,
+)
 
 
 # ------------------------------------------------------------------ launchers: paths with spaces
@@ -34,19 +46,40 @@ def test_dist_train_and_dist_test_take_paths_with_spaces(data_root, tmp_path):
     work = str(spaced / 'work dir')
     options = data_options(data_root, 'cityscapes') + iter_options(1)
     env = dict(os.environ, PORT=free_port(), PYTHON=sys.executable, OMP_NUM_THREADS='1')
-    proc = subprocess.run(['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work,
-                           '--cfg-options', *options], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work, '--cfg-options', *options],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-5000:]
     assert osp.isfile(osp.join(work, 'iter_1.pth'))
     assert osp.isfile(osp.join(work, 'seg kd.py'))  # the dumped config, under its own name
 
     env['PORT'] = free_port()
     metrics = str(spaced / 'metrics out.json')
-    proc = subprocess.run(['bash', 'tools/dist_test.sh', config, osp.join(work, 'iter_1.pth'),
-                           '2', '--work-dir', str(spaced / 'test dir'), '--metrics-out', metrics,
-                           '--cfg-options', *options], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            'bash',
+            'tools/dist_test.sh',
+            config,
+            osp.join(work, 'iter_1.pth'),
+            '2',
+            '--work-dir',
+            str(spaced / 'test dir'),
+            '--metrics-out',
+            metrics,
+            '--cfg-options',
+            *options,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-5000:]
     assert 'mIoU' in json.load(open(metrics))
 
@@ -58,23 +91,52 @@ def test_slurm_train_passes_every_argument_through_whole(tmp_path):
     record = tmp_path / 'argv.json'
     (fake_bin / 'srun').write_text(
         f'#!{sys.executable}\nimport json, sys\n'
-        f'json.dump(sys.argv[1:], open({str(record)!r}, "w"))\n')
+        f'json.dump(sys.argv[1:], open({str(record)!r}, "w"))\n'
+    )
     (fake_bin / 'srun').chmod(0o755)
     config = str(tmp_path / 'a dir' / 'my config.py')
-    env = dict(os.environ, PATH=f'{fake_bin}:{os.environ["PATH"]}', GPUS='2',
-               GPUS_PER_NODE='2', SRUN_ARGS='--time=1:00 --mem=4G', PYTHON='py thon')
-    proc = subprocess.run(['bash', 'tools/slurm_train.sh', 'gpu part', 'job name', config,
-                           '--work-dir', str(tmp_path / 'work dir'), '--cfg-options',
-                           'model.teacher_ckpt=/ckpts/my teacher.pth'],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    env = dict(
+        os.environ,
+        PATH=f'{fake_bin}:{os.environ["PATH"]}',
+        GPUS='2',
+        GPUS_PER_NODE='2',
+        SRUN_ARGS='--time=1:00 --mem=4G',
+        PYTHON='py thon',
+    )
+    proc = subprocess.run(
+        [
+            'bash',
+            'tools/slurm_train.sh',
+            'gpu part',
+            'job name',
+            config,
+            '--work-dir',
+            str(tmp_path / 'work dir'),
+            '--cfg-options',
+            'model.teacher_ckpt=/ckpts/my teacher.pth',
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     argv = json.load(open(record))
     assert argv[:2] == ['-p', 'gpu part'] and '--job-name=job name' in argv
     assert '--time=1:00' in argv and '--mem=4G' in argv  # SRUN_ARGS split into options
-    tail = argv[argv.index('py thon'):]
-    assert tail == ['py thon', '-u', f'{ROOT}/tools/train.py', config, '--launcher=slurm',
-                    '--work-dir', str(tmp_path / 'work dir'), '--cfg-options',
-                    'model.teacher_ckpt=/ckpts/my teacher.pth']
+    tail = argv[argv.index('py thon') :]
+    assert tail == [
+        'py thon',
+        '-u',
+        f'{ROOT}/tools/train.py',
+        config,
+        '--launcher=slurm',
+        '--work-dir',
+        str(tmp_path / 'work dir'),
+        '--cfg-options',
+        'model.teacher_ckpt=/ckpts/my teacher.pth',
+    ]
 
 
 # ------------------------------------------------------------- export: a student without mmkd
@@ -114,8 +176,10 @@ def test_exported_seg_student_loads_where_mmkd_is_not_installed(tmp_path):
     with DefaultScope.overwrite_default_scope('mmseg'):
         student = MODELS.build(kd_cfg.model.student)
     distiller_ckpt = str(tmp_path / 'distiller.pth')
-    torch.save({'state_dict': {f'student.{k}': v for k, v in student.state_dict().items()},
-                'meta': {}}, distiller_ckpt)
+    torch.save(
+        {'state_dict': {f'student.{k}': v for k, v in student.state_dict().items()}, 'meta': {}},
+        distiller_ckpt,
+    )
     out = str(tmp_path / 'export' / 'student.pth')
     run_tool([sys.executable, 'tools/export_student.py', SEG_KD, distiller_ckpt, out])
     exported_cfg = out.replace('.pth', '_config.py')
@@ -123,9 +187,14 @@ def test_exported_seg_student_loads_where_mmkd_is_not_installed(tmp_path):
 
     script = tmp_path / 'no_mmkd.py'
     script.write_text(NO_MMKD)
-    proc = subprocess.run([sys.executable, str(script), exported_cfg, out], cwd=str(tmp_path),
-                          env=dict(os.environ, PYTHONPATH='', OMP_NUM_THREADS='1'),
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(script), exported_cfg, out],
+        cwd=str(tmp_path),
+        env=dict(os.environ, PYTHONPATH='', OMP_NUM_THREADS='1'),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-5000:]
     assert 'built EncoderDecoder' in proc.stdout
 
@@ -144,10 +213,12 @@ def test_export_keeps_the_mmkd_import_when_the_student_needs_it(config):
 
 def test_export_drops_only_mmkd_from_custom_imports():
     cfg = Config.fromfile(SEG_KD)
-    cfg.custom_imports = dict(imports=['mmkd', 'mmkd.models', 'my_plugin'],
-                              allow_failed_imports=False)
-    assert student_config(cfg).custom_imports == dict(imports=['my_plugin'],
-                                                      allow_failed_imports=False)
+    cfg.custom_imports = dict(
+        imports=['mmkd', 'mmkd.models', 'my_plugin'], allow_failed_imports=False
+    )
+    assert student_config(cfg).custom_imports == dict(
+        imports=['my_plugin'], allow_failed_imports=False
+    )
 
 
 # ------------------------------------------- a refused checkpoint: no advice to load it unsafely
@@ -156,7 +227,7 @@ class RunsShell:
         self.marker = marker
 
     def __reduce__(self):
-        return os.system, (f'touch {shlex.quote(self.marker)}', )
+        return os.system, (f'touch {shlex.quote(self.marker)}',)
 
 
 @pytest.fixture
@@ -173,8 +244,7 @@ def test_torch_itself_advises_unsafe_loading(evil_checkpoint):
     assert 'weights_only' in str(err.value) and '`False`' in str(err.value)
 
 
-def test_refused_checkpoint_message_names_the_object_not_the_unsafe_fix(evil_checkpoint,
-                                                                        tmp_path):
+def test_refused_checkpoint_message_names_the_object_not_the_unsafe_fix(evil_checkpoint, tmp_path):
     with pytest.raises(ConfigError) as err:
         load_checkpoint_file(evil_checkpoint, 'teacher')
     message = str(err.value)
@@ -184,8 +254,14 @@ def test_refused_checkpoint_message_names_the_object_not_the_unsafe_fix(evil_che
 
 
 def test_train_with_a_refused_teacher_checkpoint(evil_checkpoint, data_root, tmp_path):
-    proc = train(SEG_KD, str(tmp_path / 'work'), data_options(data_root, 'cityscapes') +
-                 iter_options(1) + [f'model.teacher_ckpt={evil_checkpoint}'], expect_ok=False)
+    proc = train(
+        SEG_KD,
+        str(tmp_path / 'work'),
+        data_options(data_root, 'cityscapes')
+        + iter_options(1)
+        + [f'model.teacher_ckpt={evil_checkpoint}'],
+        expect_ok=False,
+    )
     message = assert_one_line_error(proc, 'teacher checkpoint', 'could not be read', 'system')
     assert 'weights_only' not in message, message
     assert 'weights_only=False' not in proc.stderr + proc.stdout

@@ -5,6 +5,7 @@ tapped resolution (1/8 for PSPNet); bilinear upsampling then mixes -inf into its
 the KL was NaN. That combination is refused when the distiller is built; the loss's own
 ``teacher_mask`` masks after the upsampling, checked here against a value computed by hand.
 """
+
 import math
 import os.path as osp
 
@@ -15,8 +16,14 @@ import torch.nn.functional as F
 
 from mmkd.models.losses import KLDivergence
 from mmkd.models.target_transforms.topk_mask import TopKMask
-from tests.test_reliability.conftest import (CFG, assert_one_line_error, data_options,
-                                             iter_options, save_untrained, train)
+from tests.test_reliability.conftest import (
+    CFG,
+    assert_one_line_error,
+    data_options,
+    iter_options,
+    save_untrained,
+    train,
+)
 from tests.test_tools.test_tools import logged_losses
 
 SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
@@ -36,12 +43,12 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
 
 
 def test_teacher_mask_after_upsampling_equals_the_hand_computed_kl():
-    student = np.array([[[0.3, -1.2], [2.0, 0.5]],
-                        [[1.1, 0.4], [-0.7, 1.9]],
-                        [[-0.5, 0.8], [0.2, -1.4]]])
-    teacher = np.array([[[2.0, -1.0], [0.5, 1.5]],
-                        [[-0.3, 1.7], [1.2, -2.0]],
-                        [[0.9, 0.1], [-1.1, 0.6]]])
+    student = np.array(
+        [[[0.3, -1.2], [2.0, 0.5]], [[1.1, 0.4], [-0.7, 1.9]], [[-0.5, 0.8], [0.2, -1.4]]]
+    )
+    teacher = np.array(
+        [[[2.0, -1.0], [0.5, 1.5]], [[-0.3, 1.7], [1.2, -2.0]], [[0.9, 0.1], [-1.1, 0.6]]]
+    )
     tau, loss_weight = 2.0, 0.5
     s_up, t_up = bilinear_x2(student) / tau, bilinear_x2(teacher) / tau
     # ratio 0.5 of 3 classes: K = ceil(1.5) = 2 per pixel; the smallest teacher logit goes
@@ -53,8 +60,9 @@ def test_teacher_mask_after_upsampling_equals_the_hand_computed_kl():
     per_pixel = np.where(kept, np.exp(log_p_t) * (log_p_t - log_p_s), 0.0).sum(axis=0)
     expected = loss_weight * tau**2 * per_pixel.mean()
 
-    loss = KLDivergence(tau=tau, loss_weight=loss_weight, upsample=2,
-                        teacher_mask=dict(ratio=0.5, fill='-inf'))
+    loss = KLDivergence(
+        tau=tau, loss_weight=loss_weight, upsample=2, teacher_mask=dict(ratio=0.5, fill='-inf')
+    )
     got = loss(torch.tensor(student)[None], torch.tensor(teacher)[None])
     assert torch.isfinite(got)
     assert got.item() == pytest.approx(expected, rel=1e-10)
@@ -80,12 +88,13 @@ def test_mask_before_upsampling_gives_nan_and_is_refused_when_built():
     KLDivergence(upsample=8).check_teacher_transform(TopKMask(0.4, fill='zero'))
     # at the tapped resolution -inf logits are fine, and the loss's own mask is too
     assert torch.isfinite(KLDivergence(upsample=1)(student, masked))
-    assert torch.isfinite(KLDivergence(upsample=8, teacher_mask=dict(ratio=0.4, fill='-inf'))(
-        student, teacher))
+    assert torch.isfinite(
+        KLDivergence(upsample=8, teacher_mask=dict(ratio=0.4, fill='-inf'))(student, teacher)
+    )
 
 
 def test_teacher_mask_accepts_only_a_class_mask():
-    with pytest.raises(ValueError, match="leave dim out"):
+    with pytest.raises(ValueError, match='leave dim out'):
         KLDivergence(teacher_mask=dict(ratio=0.5, dim='spatial'))
     with pytest.raises(ValueError, match='built as a TopKMask'):
         KLDivergence(teacher_mask=dict(type='mmkd.Other', ratio=0.5))
@@ -100,12 +109,21 @@ def _config(tmp_path, kd: str) -> str:
 
 def test_train_refuses_a_minus_inf_transform_before_upsampling(data_root, tmp_path):
     teacher = save_untrained(SEG_TEACHER, str(tmp_path / 'teacher.pth'))
-    config = _config(tmp_path, "upsample=8, teacher_transform=dict(type='mmkd.TopKMask', "
-                               "ratio=0.6, fill='-inf')")
-    proc = train(config, str(tmp_path / 'work'), data_options(data_root, 'cityscapes') +
-                 iter_options(1) + [f'model.teacher_ckpt={teacher}'], expect_ok=False)
-    assert_one_line_error(proc, 'losses.kd:', "teacher_transform=TopKMask(fill='-inf')",
-                          "teacher_mask=dict(ratio=0.6, fill='-inf')")
+    config = _config(
+        tmp_path, "upsample=8, teacher_transform=dict(type='mmkd.TopKMask', ratio=0.6, fill='-inf')"
+    )
+    proc = train(
+        config,
+        str(tmp_path / 'work'),
+        data_options(data_root, 'cityscapes') + iter_options(1) + [f'model.teacher_ckpt={teacher}'],
+        expect_ok=False,
+    )
+    assert_one_line_error(
+        proc,
+        'losses.kd:',
+        "teacher_transform=TopKMask(fill='-inf')",
+        "teacher_mask=dict(ratio=0.6, fill='-inf')",
+    )
     assert not osp.exists(tmp_path / 'work' / 'iter_1.pth')
 
 
@@ -113,7 +131,10 @@ def test_train_with_the_mask_after_upsampling_logs_a_finite_kd_loss(data_root, t
     teacher = save_untrained(SEG_TEACHER, str(tmp_path / 'teacher.pth'))
     config = _config(tmp_path, "upsample=8, teacher_mask=dict(ratio=0.6, fill='-inf')")
     work = str(tmp_path / 'work')
-    train(config, work, data_options(data_root, 'cityscapes') + iter_options(1) +
-          [f'model.teacher_ckpt={teacher}'])
+    train(
+        config,
+        work,
+        data_options(data_root, 'cityscapes') + iter_options(1) + [f'model.teacher_ckpt={teacher}'],
+    )
     kd = logged_losses(work)[1]['distill.loss_kd']
     assert math.isfinite(kd) and kd > 0

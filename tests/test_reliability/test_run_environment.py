@@ -1,5 +1,6 @@
 """Problems of the run's surroundings end in one line naming the path and the fix (issue #11,
 item 5): a missing config file, an unwritable work dir and a full disk."""
+
 import errno
 import glob
 import os
@@ -10,15 +11,30 @@ import pytest
 
 from mmkd.apis.preflight import check_work_dir, disk_full_message, last_saved_checkpoint
 from mmkd.utils import ConfigError
-from tests.test_reliability.conftest import (SEG_TEACHER, assert_one_line_error, data_options,
-                                             iter_options, run_tool, save_untrained, train)
+from tests.test_reliability.conftest import (
+    SEG_TEACHER,
+    assert_one_line_error,
+    data_options,
+    iter_options,
+    run_tool,
+    save_untrained,
+    train,
+)
 
 
 @pytest.mark.parametrize('tool', ['train', 'test'])
 def test_missing_config_file(tool, tmp_path):
-    proc = run_tool([sys.executable, f'tools/{tool}.py', 'configs/kd/seg_kd_dmeo.py',
-                     *(['x.pth'] if tool == 'test' else []), '--work-dir', str(tmp_path)],
-                    expect_ok=False)
+    proc = run_tool(
+        [
+            sys.executable,
+            f'tools/{tool}.py',
+            'configs/kd/seg_kd_dmeo.py',
+            *(['x.pth'] if tool == 'test' else []),
+            '--work-dir',
+            str(tmp_path),
+        ],
+        expect_ok=False,
+    )
     assert_one_line_error(proc, 'config file not found: configs/kd/seg_kd_dmeo.py.')
 
 
@@ -40,10 +56,24 @@ def test_unwritable_work_dir_is_named_before_anything_runs(tool, data_root, tmp_
         proc = train(SEG_TEACHER, work_dir, options, expect_ok=False)
     else:
         checkpoint = save_untrained(SEG_TEACHER, str(tmp_path / 'model.pth'))
-        proc = run_tool([sys.executable, 'tools/test.py', SEG_TEACHER, checkpoint, '--work-dir',
-                         work_dir, '--cfg-options', *options], expect_ok=False)
-    assert_one_line_error(proc, f'work dir {work_dir} cannot be written (Not a directory)',
-                          'choose another --work-dir')
+        proc = run_tool(
+            [
+                sys.executable,
+                'tools/test.py',
+                SEG_TEACHER,
+                checkpoint,
+                '--work-dir',
+                work_dir,
+                '--cfg-options',
+                *options,
+            ],
+            expect_ok=False,
+        )
+    assert_one_line_error(
+        proc,
+        f'work dir {work_dir} cannot be written (Not a directory)',
+        'choose another --work-dir',
+    )
     assert blocker.read_text() == 'a file, not a directory'
 
 
@@ -53,16 +83,24 @@ def test_disk_full_while_writing_the_dumped_config(data_root, tmp_path):
     work_dir = tmp_path / 'work'
     work_dir.mkdir()
     os.symlink('/dev/full', work_dir / osp.basename(SEG_TEACHER))
-    proc = train(SEG_TEACHER, str(work_dir), data_options(data_root, 'cityscapes') +
-                 iter_options(1), expect_ok=False)
-    assert_one_line_error(proc, 'no space left on the device', 'free some space or choose a '
-                          '--work-dir on another disk')
+    proc = train(
+        SEG_TEACHER,
+        str(work_dir),
+        data_options(data_root, 'cityscapes') + iter_options(1),
+        expect_ok=False,
+    )
+    assert_one_line_error(
+        proc,
+        'no space left on the device',
+        'free some space or choose a --work-dir on another disk',
+    )
     assert not glob.glob(str(work_dir / '*.pth'))
 
 
 def test_disk_full_at_the_work_dir_check(tmp_path, monkeypatch):
     def full(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
     monkeypatch.setattr(os, 'fsync', full)
     with pytest.raises(ConfigError, match=f'no space left on the device writing {tmp_path}'):
         check_work_dir(str(tmp_path))

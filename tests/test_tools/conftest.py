@@ -1,4 +1,5 @@
 """Small embedded datasets shared by the tools tests (generated once per session)."""
+
 import os.path as osp
 
 import pytest
@@ -21,6 +22,7 @@ def save_untrained(config: str, path: str) -> str:
     import torch
     from mmengine.config import Config
     from mmengine.registry import MODELS, DefaultScope
+
     cfg = Config.fromfile(config)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(cfg.model)
@@ -31,6 +33,7 @@ def save_untrained(config: str, path: str) -> str:
 def free_port() -> str:
     """A TCP port nobody listens on now, for torchrun's rendezvous."""
     import socket
+
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return str(sock.getsockname()[1])

@@ -1,6 +1,7 @@
 """AID through the command-line tools: the two-stage command (adaptation, then distillation
 with the adapted teacher; reused when it exists), the adapted checkpoint in the upstream test
 tool, and both stages under 2-process dist_train."""
+
 import glob
 import json
 import os
@@ -13,8 +14,16 @@ import pytest
 import torch
 
 from tests.test_tools.conftest import free_port, save_untrained
-from tests.test_tools.test_tools import (CFG, ROOT, SEG_TEACHER, data_options,  # noqa: F401
-                                         iter_options, logged_losses, run_tool, train)
+from tests.test_tools.test_tools import (  # noqa: F401
+    CFG,
+    ROOT,
+    SEG_TEACHER,
+    data_options,
+    iter_options,
+    logged_losses,
+    run_tool,
+    train,
+)
 
 SEG_ADAPT = f'{CFG}/aid/seg_aid-adapt_demo.py'
 SEG_KD_AID = f'{CFG}/aid/seg_kd-aid_demo.py'
@@ -25,23 +34,34 @@ SEG_STUDENT = f'{CFG}/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py'
 def seg_models(tmp_path_factory) -> Dict[str, str]:
     """Untrained demo teacher and student saved as plain upstream checkpoints."""
     root = tmp_path_factory.mktemp('aid_models')
-    paths = {name: save_untrained(config, str(root / f'{name}.pth'))
-             for name, config in (('teacher', SEG_TEACHER), ('student', SEG_STUDENT))}
+    paths = {
+        name: save_untrained(config, str(root / f'{name}.pth'))
+        for name, config in (('teacher', SEG_TEACHER), ('student', SEG_STUDENT))
+    }
     return paths
 
 
 def two_stage_options(work: str, models: Dict[str, str], data_root: str) -> List[str]:
     """Distillation options plus the adaptation stage's own (aid_adaptation.cfg_options)."""
     data = data_options(data_root, 'cityscapes')
-    stage = [f'model.teacher_ckpt={models["teacher"]}',
-             f'model.reference_student_ckpt={models["student"]}',
-             'train_cfg.max_iters=4', 'train_cfg.val_interval=2',
-             'default_hooks.checkpoint.interval=2', 'train_dataloader.batch_size=2',
-             'val_dataloader.batch_size=2'] + data
-    return data + iter_options(2) + [
-        f'aid_adaptation.work_dir={work}/adapt',
-        f'model.teacher_ckpt={work}/adapt/adapted_teacher.pth'] + [
-        f'aid_adaptation.cfg_options.{option}' for option in stage]
+    stage = [
+        f'model.teacher_ckpt={models["teacher"]}',
+        f'model.reference_student_ckpt={models["student"]}',
+        'train_cfg.max_iters=4',
+        'train_cfg.val_interval=2',
+        'default_hooks.checkpoint.interval=2',
+        'train_dataloader.batch_size=2',
+        'val_dataloader.batch_size=2',
+    ] + data
+    return (
+        data
+        + iter_options(2)
+        + [
+            f'aid_adaptation.work_dir={work}/adapt',
+            f'model.teacher_ckpt={work}/adapt/adapted_teacher.pth',
+        ]
+        + [f'aid_adaptation.cfg_options.{option}' for option in stage]
+    )
 
 
 @pytest.fixture(scope='session')
@@ -59,8 +79,9 @@ def test_one_command_adapts_then_distils(aid_run):
     assert summary['finished'] and [h['step'] for h in summary['history']] == [0, 2, 4]
     assert summary['kept']['step'] in (0, 2, 4)
     adapt_losses = logged_losses(f'{work}/adapt')
-    assert {'teacher.decode.loss_ce', 'aid.loss_relation', 'aid.loss_anchor'} <= \
-        set(adapt_losses[4])
+    assert {'teacher.decode.loss_ce', 'aid.loss_relation', 'aid.loss_anchor'} <= set(
+        adapt_losses[4]
+    )
     assert 'distill.loss_kd' in logged_losses(f'{work}/kd')[2]
     # the distillation's teacher is the adapted one, not the original
     log = ''.join(open(p).read() for p in glob.glob(f'{work}/kd/*/*.log'))
@@ -81,11 +102,25 @@ def test_adapted_teacher_is_an_ordinary_checkpoint_for_the_upstream_test_tool(ai
     work = aid_run['work']
     adapted = f'{work}/adapt/adapted_teacher.pth'
     checkpoint = torch.load(adapted, weights_only=True)  # torch's safe default suffices
-    assert not any(k.startswith(('teacher.', 'reference_student.', 'original_teacher.'))
-                   for k in checkpoint['state_dict'])
-    run_tool([sys.executable, 'tools/test.py', SEG_TEACHER, adapted, '--work-dir',
-              f'{work}/test_adapted', '--metrics-out', f'{work}/adapted.json', '--cfg-options',
-              *data_options(data_root, 'cityscapes'), 'test_dataloader.batch_size=2'])
+    assert not any(
+        k.startswith(('teacher.', 'reference_student.', 'original_teacher.'))
+        for k in checkpoint['state_dict']
+    )
+    run_tool(
+        [
+            sys.executable,
+            'tools/test.py',
+            SEG_TEACHER,
+            adapted,
+            '--work-dir',
+            f'{work}/test_adapted',
+            '--metrics-out',
+            f'{work}/adapted.json',
+            '--cfg-options',
+            *data_options(data_root, 'cityscapes'),
+            'test_dataloader.batch_size=2',
+        ]
+    )
     metrics = json.load(open(f'{work}/adapted.json'))
     kept = json.load(open(f'{work}/adapt/aid_adaptation.json'))['kept']
     assert metrics['mIoU'] == pytest.approx(kept['value'], abs=0.01)
@@ -102,11 +137,23 @@ def test_mismatched_teacher_path_is_a_clear_error(seg_models, data_root, tmp_pat
 
 def test_both_stages_under_dist_train_with_two_processes(seg_models, data_root, tmp_path):
     options = two_stage_options(str(tmp_path), seg_models, data_root)
-    proc = subprocess.run(['bash', 'tools/dist_train.sh', SEG_KD_AID, '2', '--work-dir',
-                           f'{tmp_path}/kd', '--cfg-options', *options], cwd=ROOT,
-                          env=dict(os.environ, PORT=free_port(), PYTHON=sys.executable,
-                                   OMP_NUM_THREADS='1'),
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            'bash',
+            'tools/dist_train.sh',
+            SEG_KD_AID,
+            '2',
+            '--work-dir',
+            f'{tmp_path}/kd',
+            '--cfg-options',
+            *options,
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, PORT=free_port(), PYTHON=sys.executable, OMP_NUM_THREADS='1'),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-5000:]
     assert json.load(open(f'{tmp_path}/adapt/aid_adaptation.json'))['finished']
     assert osp.exists(f'{tmp_path}/kd/iter_2.pth')

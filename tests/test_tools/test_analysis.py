@@ -1,4 +1,5 @@
 """tools/analysis: compare panels, training curves and cost tables, on the embedded data."""
+
 import glob
 import json
 import os
@@ -24,6 +25,7 @@ SEG_KD = f'{CFG}/kd/seg_kd_demo.py'
 def png_size(path: str):
     """(width, height) of a PNG that decodes (cv2 returns None for a broken file)."""
     import cv2
+
     image = cv2.imread(path)
     assert image is not None and image.size > 0, f'{path} does not decode'
     return image.shape[1], image.shape[0]
@@ -32,7 +34,7 @@ def png_size(path: str):
 # -- the change map, on predictions made by hand --------------------------------------------------
 def test_change_map_marks_fixed_and_broken_pixels():
     gt = np.array([[0, 1, 2, 255]])
-    alone = np.array([[0, 0, 2, 1]])      # right, wrong, right, (ignored)
+    alone = np.array([[0, 0, 2, 1]])  # right, wrong, right, (ignored)
     distilled = np.array([[0, 1, 1, 0]])  # right, right, wrong, (ignored)
     masks = prediction_changes(gt, alone, distilled)
     assert masks['both_right'].tolist() == [[True, False, False, False]]
@@ -55,14 +57,14 @@ def test_per_class_iou_by_hand():
 
 
 def test_depth_range_errors_by_hand():
-    gt = [np.array([[0.0, 0.5, 1.5, 1.7]])]        # first pixel invalid
+    gt = [np.array([[0.0, 0.5, 1.5, 1.7]])]  # first pixel invalid
     pred = [np.array([[9.0, 1.0, 1.0, 2.0]])]
     errors, counts = depth_range_errors(pred, gt, edges=[0, 1, 2])
     assert counts.tolist() == [1, 2]
     assert errors.tolist() == pytest.approx([0.5, (0.5 + 0.3) / 2])
 
 
-# -- the tools on tiny runs --------------------------------------------------------------------------
+# -- the tools on tiny runs ---------------------------------------------------------------------
 @pytest.fixture(scope='module')
 def seg_runs(data_root, tmp_path_factory):
     work = str(tmp_path_factory.mktemp('analysis'))
@@ -76,9 +78,23 @@ def seg_runs(data_root, tmp_path_factory):
 
 def test_compare_writes_panels_and_iou_chart(seg_runs):
     work = seg_runs['work']
-    proc = run_tool([sys.executable, 'tools/analysis/compare.py', SEG_KD, f'{work}/kd/iter_2.pth',
-                     '--student-alone', SEG_STUDENT, f'{work}/alone/iter_2.pth', '--images', '2',
-                     '--out', f'{work}/compare', '--cfg-options', *seg_runs['kd_options']])
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/analysis/compare.py',
+            SEG_KD,
+            f'{work}/kd/iter_2.pth',
+            '--student-alone',
+            SEG_STUDENT,
+            f'{work}/alone/iter_2.pth',
+            '--images',
+            '2',
+            '--out',
+            f'{work}/compare',
+            '--cfg-options',
+            *seg_runs['kd_options'],
+        ]
+    )
     written = sorted(os.listdir(f'{work}/compare'))
     assert written == ['panel_0.png', 'panel_1.png', 'per_class_iou.png'], proc.stdout
     width, height = png_size(f'{work}/compare/panel_0.png')
@@ -89,13 +105,15 @@ def test_compare_writes_panels_and_iou_chart(seg_runs):
 def test_plot_logs_overlays_runs(seg_runs, tmp_path):
     work = seg_runs['work']
     out = str(tmp_path / 'curves.png')
-    proc = run_tool([sys.executable, 'tools/analysis/plot_logs.py', f'{work}/kd', f'{work}/alone',
-                     '--out', out])
+    proc = run_tool(
+        [sys.executable, 'tools/analysis/plot_logs.py', f'{work}/kd', f'{work}/alone', '--out', out]
+    )
     assert 'distill.loss_kd' in proc.stdout and 'mIoU' in proc.stdout
     assert png_size(out)[0] == 1500  # 3 panels of 5 in at 100 dpi
 
     sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
     import plot_logs
+
     run = plot_logs.read_run(f'{work}/kd')
     assert [x for x, _ in run.train['distill.loss_kd']] == [1.0, 2.0]
     assert [x for x, _ in run.val['mIoU']] == [2.0]
@@ -113,15 +131,39 @@ def test_plot_logs_without_logs_says_so(tmp_path):
 
 
 def test_plot_logs_unknown_key_hint(seg_runs, tmp_path):
-    proc = run_tool([sys.executable, 'tools/analysis/plot_logs.py', f'{seg_runs["work"]}/kd',
-                     '--keys', 'distill.loss_kld', '--out', str(tmp_path / 'x.png')], expect_ok=False)
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/analysis/plot_logs.py',
+            f'{seg_runs["work"]}/kd',
+            '--keys',
+            'distill.loss_kld',
+            '--out',
+            str(tmp_path / 'x.png'),
+        ],
+        expect_ok=False,
+    )
     assert proc.returncode == 1 and "Did you mean: 'distill.loss_kd'" in proc.stderr
 
 
 def test_cost_counts_the_models_parameters(tmp_path):
     out = str(tmp_path / 'cost.json')
-    proc = run_tool([sys.executable, 'tools/analysis/cost.py', SEG_KD, '--shape', '64', '128',
-                     '--runs', '2', '--warmup', '1', '--out', out])
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/analysis/cost.py',
+            SEG_KD,
+            '--shape',
+            '64',
+            '128',
+            '--runs',
+            '2',
+            '--warmup',
+            '1',
+            '--out',
+            out,
+        ]
+    )
     rows = {row['role']: row for row in json.load(open(out))}
     assert set(rows) == {'student', 'teacher'}
     cfg = Config.fromfile(SEG_KD)
@@ -136,11 +178,14 @@ def test_cost_counts_the_models_parameters(tmp_path):
 def test_tensorboard_logs_every_term(seg_runs, tmp_path):
     """The README's two-line config: every term reaches TensorBoard, scalars.json stays."""
     config = tmp_path / 'seg_kd_demo_tensorboard.py'
-    config.write_text(f"_base_ = ['{SEG_KD}']\n"
-                      "visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),\n"
-                      "                                dict(type='TensorboardVisBackend')])\n")
+    config.write_text(
+        f"_base_ = ['{SEG_KD}']\n"
+        "visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),\n"
+        "                                dict(type='TensorboardVisBackend')])\n"
+    )
     train(str(config), f'{tmp_path}/run', seg_runs['kd_options'])
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     events = glob.glob(f'{tmp_path}/run/*/vis_data/events.out.tfevents.*')
     assert len(events) == 1
     accumulator = EventAccumulator(events[0])
@@ -154,18 +199,35 @@ def test_tensorboard_logs_every_term(seg_runs, tmp_path):
 def test_demo_report_draws_panels_and_curves(seg_runs, tmp_path):
     """make demo's last step, on the tiny runs: panels of the distilled student vs alone, curves."""
     import argparse
+
     sys.path.insert(0, osp.join(ROOT, 'tools'))
     import demo
+
     work = seg_runs['work']
-    runs = [demo.Run('teacher', SEG_TEACHER, 'teacher'), demo.Run('alone', SEG_STUDENT, 'alone'),
-            demo.Run('kd', SEG_KD, 'kd', distills=True)]
-    finished = [(r, f'{work}/{r.name}', f'{work}/{r.name}/iter_2.pth',
-                 seg_runs['kd_options'] if r.distills else seg_runs['options']) for r in runs]
+    runs = [
+        demo.Run('teacher', SEG_TEACHER, 'teacher'),
+        demo.Run('alone', SEG_STUDENT, 'alone'),
+        demo.Run('kd', SEG_KD, 'kd', distills=True),
+    ]
+    finished = [
+        (
+            r,
+            f'{work}/{r.name}',
+            f'{work}/{r.name}/iter_2.pth',
+            seg_runs['kd_options'] if r.distills else seg_runs['options'],
+        )
+        for r in runs
+    ]
     task = demo.Task('seg', 'cityscapes', 'mIoU', None, runs)
     args = argparse.Namespace(work_dir=str(tmp_path))
     pictures = demo.write_report(task, finished, args, sys.executable)
-    assert [osp.basename(p) for p in pictures] == ['curves.png', 'panel_0.png', 'panel_1.png',
-                                                   'panel_2.png', 'per_class_iou.png']
+    assert [osp.basename(p) for p in pictures] == [
+        'curves.png',
+        'panel_0.png',
+        'panel_1.png',
+        'panel_2.png',
+        'per_class_iou.png',
+    ]
     assert all(png_size(p)[0] > 0 for p in pictures)
 
 
@@ -174,25 +236,49 @@ def test_compare_depth_and_classification(task, data_root, tmp_path):
     """Depth: error maps and the per-range chart; classification: titled images and the
     per-class accuracy chart (both with a student trained alone)."""
     if task == 'depth':
-        teacher, alone = (f'{CFG}/models/depth_psp-r18w{w}_demo-600it_embedded-nyu.py' for w in (32, 8))
-        kd, options, last = f'{CFG}/kd/depth_kd_demo.py', data_options(data_root, 'nyu') + \
-            iter_options(2), 'iter_2.pth'
+        teacher, alone = (
+            f'{CFG}/models/depth_psp-r18w{w}_demo-600it_embedded-nyu.py' for w in (32, 8)
+        )
+        kd, options, last = (
+            f'{CFG}/kd/depth_kd_demo.py',
+            data_options(data_root, 'nyu') + iter_options(2),
+            'iter_2.pth',
+        )
         expected = ['depth_range_error.png', 'panel_0.png', 'panel_1.png']
     else:
-        teacher, alone = (f'{CFG}/models/cls_resnet{d}_demo-15e_embedded-digits.py' for d in (20, 8))
+        teacher, alone = (
+            f'{CFG}/models/cls_resnet{d}_demo-15e_embedded-digits.py' for d in (20, 8)
+        )
         kd, last = f'{CFG}/kd/cls_kd_demo.py', 'epoch_1.pth'
         options = data_options(data_root, 'digits_cifar10') + [
-            'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=8',
-            'val_dataloader.dataset.indices=6', 'train_dataloader.batch_size=8']
+            'train_cfg.max_epochs=1',
+            'train_dataloader.dataset.indices=8',
+            'val_dataloader.dataset.indices=6',
+            'train_dataloader.batch_size=8',
+        ]
         expected = ['per_class_accuracy.png', 'predictions.png']
     work = str(tmp_path)
     train(teacher, f'{work}/teacher', options)
     train(alone, f'{work}/alone', options)
     kd_options = options + [f'model.teacher_ckpt={work}/teacher/{last}']
     train(kd, f'{work}/kd', kd_options)
-    run_tool([sys.executable, 'tools/analysis/compare.py', kd, f'{work}/kd/{last}',
-              '--student-alone', alone, f'{work}/alone/{last}', '--images', '2',
-              '--out', f'{work}/compare', '--cfg-options', *kd_options])
+    run_tool(
+        [
+            sys.executable,
+            'tools/analysis/compare.py',
+            kd,
+            f'{work}/kd/{last}',
+            '--student-alone',
+            alone,
+            f'{work}/alone/{last}',
+            '--images',
+            '2',
+            '--out',
+            f'{work}/compare',
+            '--cfg-options',
+            *kd_options,
+        ]
+    )
     assert sorted(os.listdir(f'{work}/compare')) == expected
     assert all(png_size(f'{work}/compare/{name}')[0] > 300 for name in expected)
 
@@ -213,7 +299,11 @@ def test_compare_keeps_each_models_predictions_apart():
                 sample.set_pred_label(self.label).set_pred_score(torch.eye(3)[self.label])
             return batch['data_samples']
 
-    batch = dict(inputs=[torch.zeros(3, 4, 4, dtype=torch.uint8)],
-                 data_samples=[DataSample().set_gt_label(1)])
-    pred = compare.predict({'teacher': WritesInPlace(1), 'distilled': WritesInPlace(2)}, [batch], None)
+    batch = dict(
+        inputs=[torch.zeros(3, 4, 4, dtype=torch.uint8)],
+        data_samples=[DataSample().set_gt_label(1)],
+    )
+    pred = compare.predict(
+        {'teacher': WritesInPlace(1), 'distilled': WritesInPlace(2)}, [batch], None
+    )
     assert pred.models == {'teacher': [1], 'distilled': [2]} and pred.gts == [1]

@@ -1,4 +1,5 @@
 """make demo's live progress: MMEngine log lines -> how far each run is (quiet lines in CI)."""
+
 import os.path as osp
 import sys
 
@@ -7,12 +8,16 @@ from .test_tools import ROOT
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 import demo  # noqa: E402
 
-ITER_LINE = ('12/01 17:20:11 - mmengine - INFO - Iter(train) [ 50/600]  base_lr: 1.0000e-02 '
-             'lr: 1.0000e-02  eta: 0:01:23  time: 0.1521  data_time: 0.0100  memory: 0  '
-             'loss: 1.2345  student.decode.loss_ce: 1.0000')
-EPOCH_LINE = ('12/01 17:20:11 - mmengine - INFO - Epoch(train)  [3][10/45]  lr: 1.0000e-01  '
-              'eta: 0:01:02  time: 0.0331  data_time: 0.0012  memory: 0  loss: 0.5432  '
-              'distill.loss_kd: 0.1000')
+ITER_LINE = (
+    '12/01 17:20:11 - mmengine - INFO - Iter(train) [ 50/600]  base_lr: 1.0000e-02 '
+    'lr: 1.0000e-02  eta: 0:01:23  time: 0.1521  data_time: 0.0100  memory: 0  '
+    'loss: 1.2345  student.decode.loss_ce: 1.0000'
+)
+EPOCH_LINE = (
+    '12/01 17:20:11 - mmengine - INFO - Epoch(train)  [3][10/45]  lr: 1.0000e-01  '
+    'eta: 0:01:02  time: 0.0331  data_time: 0.0012  memory: 0  loss: 0.5432  '
+    'distill.loss_kd: 0.1000'
+)
 
 
 def test_iteration_and_epoch_lines():
@@ -29,10 +34,12 @@ def test_iteration_and_epoch_lines():
 
 def test_progress_lines_in_a_log(capsys):
     """Not a terminal: one line per run at each quarter, and the steps still succeed."""
-    script = ('import time\n'
-              'for i in range(1, 5):\n'
-              '    print(f"Iter(train) [{i}/4]  eta: 0:00:0{4 - i}  loss: {1 / i:.4f}", flush=True)\n'
-              '    time.sleep(1.2)\n')
+    script = (
+        'import time\n'
+        'for i in range(1, 5):\n'
+        '    print(f"Iter(train) [{i}/4]  eta: 0:00:0{4 - i}  loss: {1 / i:.4f}", flush=True)\n'
+        '    time.sleep(1.2)\n'
+    )
     demo.run_parallel([[sys.executable, '-c', script], [sys.executable, '-c', script]])
     lines = [line for line in capsys.readouterr().out.splitlines() if '%' in line]
     assert sum('100 % (iter 4/4)' in line for line in lines) == 2

@@ -1,5 +1,6 @@
 """The label-scarce segmentation demo of `make demo`: KD on annotated frames plus unannotated
 ones (label maps all 255) read through a ConcatDataset of two CityscapesDatasets."""
+
 import math
 import os.path as osp
 
@@ -12,14 +13,16 @@ UNANNOTATED = osp.join(CFG, 'kd/seg_kd_demo-20labelled-unannotated.py')
 
 def _root_options(data_root: str) -> list:
     root = osp.join(data_root, 'cityscapes')
-    return [f'train_dataloader.dataset.datasets.{i}.data_root={root}' for i in (0, 1)] + \
-        [f'{split}_dataloader.dataset.data_root={root}' for split in ('val', 'test')]
+    return [f'train_dataloader.dataset.datasets.{i}.data_root={root}' for i in (0, 1)] + [
+        f'{split}_dataloader.dataset.data_root={root}' for split in ('val', 'test')
+    ]
 
 
 def test_transfer_set_concatenates_annotated_and_unannotated_frames(data_root):
     from mmengine.registry import DATASETS, DefaultScope
 
     import mmkd  # noqa: F401
+
     cfg = Config.fromfile(UNANNOTATED)
     cfg.merge_from_dict(dict(o.split('=', 1) for o in _root_options(data_root)))
     with DefaultScope.overwrite_default_scope('mmseg'):
@@ -31,8 +34,11 @@ def test_transfer_set_concatenates_annotated_and_unannotated_frames(data_root):
 
 def test_kd_with_unannotated_frames_trains(data_root, tmp_path):
     # batches of 6 drawn from 12 frames of which 4 are unannotated (label maps all 255)
-    train(UNANNOTATED, str(tmp_path / 'work'),
-          _root_options(data_root) + iter_options(3, batch=6) + ['model.teacher_ckpt=None'])
+    train(
+        UNANNOTATED,
+        str(tmp_path / 'work'),
+        _root_options(data_root) + iter_options(3, batch=6) + ['model.teacher_ckpt=None'],
+    )
     losses = logged_losses(str(tmp_path / 'work'))
     assert len(losses) == 3
     for values in losses.values():

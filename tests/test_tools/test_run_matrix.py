@@ -1,8 +1,8 @@
 """tools/benchmark/run_matrix.py: configs x seeds -> train -> test the last checkpoint -> table."""
+
 import json
 import os.path as osp
 import sys
-
 
 from .test_tools import CFG, ROOT, run_tool
 
@@ -32,8 +32,10 @@ def test_table_mean_and_sample_std():
     assert table[2] == '| x_demo | 2 (0,1), 1 failed | 71.00 ± 1.41 | 0.6000 ± 0.1414 |'
     # y: one seed, no std
     assert table[3] == '| y_demo | 1 (0) | 60.00 | 0.2500 |'
-    only = [cells(line) for line in
-            run_matrix.markdown_table(runs, metrics=['mIoU'], digits=1).splitlines()]
+    only = [
+        cells(line)
+        for line in run_matrix.markdown_table(runs, metrics=['mIoU'], digits=1).splitlines()
+    ]
     assert only[0] == '| config | seeds | mIoU |' and only[2].endswith('| 71.0 ± 1.4 |')
 
 
@@ -48,8 +50,23 @@ def test_last_checkpoint(tmp_path):
 
 
 def test_dry_run_commands(capsys):
-    assert run_matrix.main([SEG_SFKD, '--seeds', '3', '--iters', '5', '--data-root', '/d',
-                            '--work-root', '/w', '--dry-run']) == 0
+    assert (
+        run_matrix.main(
+            [
+                SEG_SFKD,
+                '--seeds',
+                '3',
+                '--iters',
+                '5',
+                '--data-root',
+                '/d',
+                '--work-root',
+                '/w',
+                '--dry-run',
+            ]
+        )
+        == 0
+    )
     train_line, test_line = capsys.readouterr().out.strip().splitlines()
     assert 'tools/train.py' in train_line and 'randomness.seed=3' in train_line
     assert 'train_cfg.max_iters=5' in train_line and '/w/seg_kd-sfkd_demo/seed_3' in train_line
@@ -61,15 +78,32 @@ def test_dry_run_commands(capsys):
 
 def test_sweep_gives_each_value_its_runs_and_row(capsys):
     key = 'model.losses.kd.teacher_transform.ratio'
-    assert run_matrix.main([SEG_SFKD, '--seeds', '0', '--work-root', '/w', '--dry-run',
-                            '--sweep', key, '0.3', '1.0']) == 0
+    assert (
+        run_matrix.main(
+            [
+                SEG_SFKD,
+                '--seeds',
+                '0',
+                '--work-root',
+                '/w',
+                '--dry-run',
+                '--sweep',
+                key,
+                '0.3',
+                '1.0',
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 4  # (train, test) x 2 values
     assert f'{key}=0.3' in lines[0] and f'{key}=0.3' in lines[1]
     assert f'/w/seg_kd-sfkd_demo/{key}=1.0/seed_0' in lines[2] and f'{key}=1.0' in lines[3]
-    runs = [run_matrix.Run('c/x_demo.py', 0, '', metrics={'m': 1.0}, variant='r=0.3'),
-            run_matrix.Run('c/x_demo.py', 1, '', metrics={'m': 3.0}, variant='r=0.3'),
-            run_matrix.Run('c/x_demo.py', 0, '', metrics={'m': 5.0}, variant='r=1.0')]
+    runs = [
+        run_matrix.Run('c/x_demo.py', 0, '', metrics={'m': 1.0}, variant='r=0.3'),
+        run_matrix.Run('c/x_demo.py', 1, '', metrics={'m': 3.0}, variant='r=0.3'),
+        run_matrix.Run('c/x_demo.py', 0, '', metrics={'m': 5.0}, variant='r=1.0'),
+    ]
     table = [cells(line) for line in run_matrix.markdown_table(runs).splitlines()]
     assert table[2] == '| x_demo r=0.3 | 2 (0,1) | 2.00 ± 1.41 |'
     assert table[3] == '| x_demo r=1.0 | 1 (0) | 5.00 |'
@@ -77,12 +111,29 @@ def test_sweep_gives_each_value_its_runs_and_row(capsys):
 
 def test_one_config_two_seeds(data_root, tmp_path):  # noqa: F811
     work = tmp_path / 'matrix'
-    args = [sys.executable, 'tools/benchmark/run_matrix.py', SEG_SFKD, '--seeds', '0', '1',
-            '--iters', '2', '--data-root', osp.join(data_root, 'cityscapes'),
-            '--work-root', str(work), '--metrics', 'mIoU', 'aAcc',
-            '--cfg-options', 'model.teacher_ckpt=None', 'train_dataloader.batch_size=2',
-            'val_dataloader.batch_size=2', 'test_dataloader.batch_size=2',
-            'default_hooks.logger.interval=1']
+    args = [
+        sys.executable,
+        'tools/benchmark/run_matrix.py',
+        SEG_SFKD,
+        '--seeds',
+        '0',
+        '1',
+        '--iters',
+        '2',
+        '--data-root',
+        osp.join(data_root, 'cityscapes'),
+        '--work-root',
+        str(work),
+        '--metrics',
+        'mIoU',
+        'aAcc',
+        '--cfg-options',
+        'model.teacher_ckpt=None',
+        'train_dataloader.batch_size=2',
+        'val_dataloader.batch_size=2',
+        'test_dataloader.batch_size=2',
+        'default_hooks.logger.interval=1',
+    ]
     proc = run_tool(args)
     results = json.load(open(work / 'results.json'))
     assert [r['seed'] for r in results] == [0, 1]

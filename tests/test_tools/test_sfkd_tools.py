@@ -1,6 +1,7 @@
 """A few training iterations (tools/train.py, as users run it) of every SFKD and baseline demo:
 SFKD (configs/sfkd), DKD, DIST, AT, FitNet and CWD. The teachers stay random (teacher_ckpt=None):
 these runs check the wiring, not the accuracy."""
+
 import glob
 import math
 import os.path as osp
@@ -8,8 +9,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from .test_tools import (CFG, data_options, iter_options,  # noqa: F401
-                         logged_losses, train)
+from .test_tools import CFG, data_options, iter_options, logged_losses, train  # noqa: F401
 
 SEG, DEPTH, CLS = 'cityscapes', 'nyu', 'digits_cifar10'
 DEMOS = [
@@ -36,15 +36,23 @@ DEMOS = [
     ('cwd/seg_cwd_demo.py', SEG),
 ]
 
-CLS_OPTIONS = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
-               'default_hooks.checkpoint.interval=1', 'train_dataloader.dataset.indices=16',
-               'val_dataloader.dataset.indices=16', 'train_dataloader.batch_size=8',
-               'default_hooks.logger.interval=1']
+CLS_OPTIONS = [
+    'train_cfg.max_epochs=1',
+    'train_cfg.val_interval=1',
+    'default_hooks.checkpoint.interval=1',
+    'train_dataloader.dataset.indices=16',
+    'val_dataloader.dataset.indices=16',
+    'train_dataloader.batch_size=8',
+    'default_hooks.logger.interval=1',
+]
 
 
 def test_every_new_demo_is_listed():
-    found = {osp.relpath(p, CFG) for folder in ('sfkd', 'dkd', 'dist', 'at', 'fitnet', 'cwd')
-             for p in glob.glob(osp.join(CFG, folder, '*_demo.py'))}
+    found = {
+        osp.relpath(p, CFG)
+        for folder in ('sfkd', 'dkd', 'dist', 'at', 'fitnet', 'cwd')
+        for p in glob.glob(osp.join(CFG, folder, '*_demo.py'))
+    }
     assert found == {path for path, _ in DEMOS}
 
 
@@ -71,13 +79,39 @@ def test_test_tool_scores_a_named_teacher_of_several(data_root, tmp_path):
     import sys
 
     from .test_tools import run_tool
+
     config = osp.join(CFG, 'sfkd/cls_kd-sfkd_2teachers_demo.py')
-    options = data_options(data_root, CLS) + ['test_dataloader.dataset.indices=16',
-                                              'model.teachers.resnet14.ckpt=None']
-    run_tool([sys.executable, 'tools/test.py', config, '--teacher', 'resnet14', '--work-dir',
-              str(tmp_path / 'test'), '--metrics-out', str(tmp_path / 'm.json'),
-              '--cfg-options', *options])
+    options = data_options(data_root, CLS) + [
+        'test_dataloader.dataset.indices=16',
+        'model.teachers.resnet14.ckpt=None',
+    ]
+    run_tool(
+        [
+            sys.executable,
+            'tools/test.py',
+            config,
+            '--teacher',
+            'resnet14',
+            '--work-dir',
+            str(tmp_path / 'test'),
+            '--metrics-out',
+            str(tmp_path / 'm.json'),
+            '--cfg-options',
+            *options,
+        ]
+    )
     assert 0 <= json.load(open(tmp_path / 'm.json'))['accuracy/top1'] <= 100
-    proc = run_tool([sys.executable, 'tools/test.py', config, '--teacher', '--work-dir',
-                     str(tmp_path / 'test2'), '--cfg-options', *options], expect_ok=False)
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/test.py',
+            config,
+            '--teacher',
+            '--work-dir',
+            str(tmp_path / 'test2'),
+            '--cfg-options',
+            *options,
+        ],
+        expect_ok=False,
+    )
     assert proc.returncode == 1 and 'name one of the teachers: resnet20, resnet14' in proc.stderr

@@ -1,5 +1,6 @@
 """tools/test.py --show-dir / --out for segmentation, depth and classification, plain models,
 distilled students and teachers."""
+
 import glob
 import json
 import os.path as osp
@@ -23,8 +24,19 @@ def decoded(paths):
 
 
 def run_test_tool(config, checkpoint, work, options, *extra):
-    return run_tool([sys.executable, 'tools/test.py', config, *([checkpoint] if checkpoint else []),
-                     '--work-dir', f'{work}/test', *extra, '--cfg-options', *options])
+    return run_tool(
+        [
+            sys.executable,
+            'tools/test.py',
+            config,
+            *([checkpoint] if checkpoint else []),
+            '--work-dir',
+            f'{work}/test',
+            *extra,
+            '--cfg-options',
+            *options,
+        ]
+    )
 
 
 @pytest.fixture(scope='module')
@@ -39,8 +51,16 @@ def seg_kd(data_root, tmp_path_factory):
 
 def test_seg_student_show_dir_and_out(seg_kd):
     work, options = seg_kd
-    run_test_tool(SEG_KD, f'{work}/kd/iter_2.pth', work, options, '--show-dir', f'{work}/vis',
-         '--out', f'{work}/pred')
+    run_test_tool(
+        SEG_KD,
+        f'{work}/kd/iter_2.pth',
+        work,
+        options,
+        '--show-dir',
+        f'{work}/vis',
+        '--out',
+        f'{work}/pred',
+    )
     pictures = sorted(glob.glob(f'{work}/vis/**/*.png', recursive=True))
     assert len(pictures) == 4  # every val image (4 in the test data)
     assert decoded(pictures)[0].shape[:2] == (64, 256)  # ground truth | prediction, 64x128 each
@@ -57,8 +77,16 @@ def test_seg_teacher_show_dir(seg_kd):
 def test_depth_show_dir_has_a_colour_bar_and_out_writes_maps(data_root, tmp_path):
     options = data_options(data_root, 'nyu') + iter_options(2)
     train(DEPTH_STUDENT, f'{tmp_path}/run', options)
-    run_test_tool(DEPTH_STUDENT, f'{tmp_path}/run/iter_2.pth', str(tmp_path), options,
-         '--show-dir', f'{tmp_path}/vis', '--out', f'{tmp_path}/pred')
+    run_test_tool(
+        DEPTH_STUDENT,
+        f'{tmp_path}/run/iter_2.pth',
+        str(tmp_path),
+        options,
+        '--show-dir',
+        f'{tmp_path}/vis',
+        '--out',
+        f'{tmp_path}/pred',
+    )
     pictures = sorted(glob.glob(f'{tmp_path}/vis/*.png'))
     assert len(pictures) == 4
     height, width = decoded(pictures)[0].shape[:2]
@@ -68,12 +96,23 @@ def test_depth_show_dir_has_a_colour_bar_and_out_writes_maps(data_root, tmp_path
 
 def test_cls_show_dir_and_json_out(data_root, tmp_path):
     options = data_options(data_root, 'digits_cifar10') + [
-        'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=8',
-        'val_dataloader.dataset.indices=6', 'test_dataloader.dataset.indices=6',
-        'train_dataloader.batch_size=8']
+        'train_cfg.max_epochs=1',
+        'train_dataloader.dataset.indices=8',
+        'val_dataloader.dataset.indices=6',
+        'test_dataloader.dataset.indices=6',
+        'train_dataloader.batch_size=8',
+    ]
     train(CLS_STUDENT, f'{tmp_path}/run', options)
-    run_test_tool(CLS_STUDENT, f'{tmp_path}/run/epoch_1.pth', str(tmp_path), options,
-         '--show-dir', f'{tmp_path}/vis', '--out', f'{tmp_path}/pred.json')
+    run_test_tool(
+        CLS_STUDENT,
+        f'{tmp_path}/run/epoch_1.pth',
+        str(tmp_path),
+        options,
+        '--show-dir',
+        f'{tmp_path}/vis',
+        '--out',
+        f'{tmp_path}/pred.json',
+    )
     pictures = decoded(glob.glob(f'{tmp_path}/vis/**/*.png', recursive=True))
     assert len(pictures) == 6 and min(pictures[0].shape[:2]) == 224  # readable text
     predictions = json.load(open(f'{tmp_path}/pred.json'))

@@ -1,4 +1,5 @@
 """The command-line tools, run as users run them: train, resume, test, export, dist_train."""
+
 import glob
 import json
 import os
@@ -26,28 +27,48 @@ CLS_KD = f'{CFG}/kd/cls_kd_demo.py'
 
 
 def data_options(root: str, name: str) -> List[str]:
-    return [f'{split}_dataloader.dataset.data_root={osp.join(root, name)}'
-            for split in ('train', 'val', 'test')]
+    return [
+        f'{split}_dataloader.dataset.data_root={osp.join(root, name)}'
+        for split in ('train', 'val', 'test')
+    ]
 
 
 def iter_options(iters: int, batch: int = 2, ckpt_interval: int = 0) -> List[str]:
-    return [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-            f'default_hooks.checkpoint.interval={ckpt_interval or iters}',
-            'default_hooks.logger.interval=1', f'train_dataloader.batch_size={batch}',
-            f'val_dataloader.batch_size={batch}', f'test_dataloader.batch_size={batch}']
+    return [
+        f'train_cfg.max_iters={iters}',
+        f'train_cfg.val_interval={iters}',
+        f'default_hooks.checkpoint.interval={ckpt_interval or iters}',
+        'default_hooks.logger.interval=1',
+        f'train_dataloader.batch_size={batch}',
+        f'val_dataloader.batch_size={batch}',
+        f'test_dataloader.batch_size={batch}',
+    ]
 
 
 def run_tool(args: List[str], expect_ok: bool = True) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     if expect_ok and proc.returncode != 0:
-        raise AssertionError(f'{" ".join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
+        raise AssertionError(
+            f'{" ".join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}'
+        )
     return proc
 
 
 def train(config: str, work_dir: str, options: List[str], *extra: str, **kw):
-    return run_tool([sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
-                     *extra, '--cfg-options', *options], **kw)
+    return run_tool(
+        [
+            sys.executable,
+            'tools/train.py',
+            config,
+            '--work-dir',
+            work_dir,
+            *extra,
+            '--cfg-options',
+            *options,
+        ],
+        **kw,
+    )
 
 
 def logged_losses(work_dir: str) -> Dict[int, Dict[str, float]]:
@@ -117,12 +138,37 @@ def test_export_loads_into_the_plain_upstream_model(seg_run, data_root):
 def test_test_tool_scores_student_and_teacher(seg_run, data_root):
     work = seg_run['work']
     options = data_options(data_root, 'cityscapes') + [
-        f'model.teacher_ckpt={seg_run["teacher_ckpt"]}', 'test_dataloader.batch_size=2']
-    run_tool([sys.executable, 'tools/test.py', SEG_KD, f'{work}/kd/iter_4.pth', '--work-dir',
-              f'{work}/test', '--metrics-out', f'{work}/student.json', '--cfg-options', *options])
-    run_tool([sys.executable, 'tools/test.py', SEG_KD, '--teacher', '--work-dir',
-              f'{work}/test_teacher', '--metrics-out', f'{work}/teacher.json',
-              '--cfg-options', *options])
+        f'model.teacher_ckpt={seg_run["teacher_ckpt"]}',
+        'test_dataloader.batch_size=2',
+    ]
+    run_tool(
+        [
+            sys.executable,
+            'tools/test.py',
+            SEG_KD,
+            f'{work}/kd/iter_4.pth',
+            '--work-dir',
+            f'{work}/test',
+            '--metrics-out',
+            f'{work}/student.json',
+            '--cfg-options',
+            *options,
+        ]
+    )
+    run_tool(
+        [
+            sys.executable,
+            'tools/test.py',
+            SEG_KD,
+            '--teacher',
+            '--work-dir',
+            f'{work}/test_teacher',
+            '--metrics-out',
+            f'{work}/teacher.json',
+            '--cfg-options',
+            *options,
+        ]
+    )
     student, teacher = (json.load(open(f'{work}/{n}.json')) for n in ('student', 'teacher'))
     assert 0 <= student['mIoU'] <= 100 and 0 <= teacher['mIoU'] <= 100
 
@@ -130,48 +176,88 @@ def test_test_tool_scores_student_and_teacher(seg_run, data_root):
 def test_depth_teacher_then_distillation(data_root, tmp_path):
     options = data_options(data_root, 'nyu')
     train(DEPTH_TEACHER, f'{tmp_path}/teacher', options + iter_options(2))
-    train(DEPTH_KD, f'{tmp_path}/kd', options + iter_options(2) +
-          [f'model.teacher_ckpt={tmp_path}/teacher/iter_2.pth'])
+    train(
+        DEPTH_KD,
+        f'{tmp_path}/kd',
+        options + iter_options(2) + [f'model.teacher_ckpt={tmp_path}/teacher/iter_2.pth'],
+    )
     losses = logged_losses(f'{tmp_path}/kd')
-    assert {'student.decode.loss_depth', 'distill.loss_depth'} <= set(losses[2]) or \
-        any(k.startswith('distill.loss_depth') for k in losses[2])
+    assert {'student.decode.loss_depth', 'distill.loss_depth'} <= set(losses[2]) or any(
+        k.startswith('distill.loss_depth') for k in losses[2]
+    )
 
 
 def test_cls_teacher_then_distillation(data_root, tmp_path):
     options = data_options(data_root, 'digits_cifar10') + [
-        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1',
-        'train_dataloader.dataset.indices=16', 'val_dataloader.dataset.indices=16',
-        'train_dataloader.batch_size=8', 'default_hooks.logger.interval=1']
+        'train_cfg.max_epochs=1',
+        'train_cfg.val_interval=1',
+        'default_hooks.checkpoint.interval=1',
+        'train_dataloader.dataset.indices=16',
+        'val_dataloader.dataset.indices=16',
+        'train_dataloader.batch_size=8',
+        'default_hooks.logger.interval=1',
+    ]
     train(CLS_TEACHER, f'{tmp_path}/teacher', options)
-    train(CLS_KD, f'{tmp_path}/kd', options + [f'model.teacher_ckpt={tmp_path}/teacher/epoch_1.pth'])
+    train(
+        CLS_KD, f'{tmp_path}/kd', options + [f'model.teacher_ckpt={tmp_path}/teacher/epoch_1.pth']
+    )
     losses = logged_losses(f'{tmp_path}/kd')
     assert all('distill.loss_kd' in v for v in losses.values()) and len(losses) == 2
 
 
 def test_dist_train_two_processes_on_cpu(seg_run, data_root, tmp_path):
-    options = data_options(data_root, 'cityscapes') + iter_options(2) + [
-        f'model.teacher_ckpt={seg_run["teacher_ckpt"]}']
+    options = (
+        data_options(data_root, 'cityscapes')
+        + iter_options(2)
+        + [f'model.teacher_ckpt={seg_run["teacher_ckpt"]}']
+    )
     env_port = free_port()
-    proc = subprocess.run(['bash', 'tools/dist_train.sh', SEG_KD, '2', '--work-dir',
-                           f'{tmp_path}/dist', '--cfg-options', *options], cwd=ROOT,
-                          env=dict(os.environ, PORT=env_port, PYTHON=sys.executable,
-                                   OMP_NUM_THREADS='1'),
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            'bash',
+            'tools/dist_train.sh',
+            SEG_KD,
+            '2',
+            '--work-dir',
+            f'{tmp_path}/dist',
+            '--cfg-options',
+            *options,
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, PORT=env_port, PYTHON=sys.executable, OMP_NUM_THREADS='1'),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-5000:]
     log = open(glob.glob(f'{tmp_path}/dist/*/*.log')[0]).read()
     assert 'world_size: 2' in log or 'Distributed launcher: pytorch' in log
     assert osp.exists(f'{tmp_path}/dist/iter_2.pth')
 
 
-@pytest.mark.parametrize('case, option, message', [
-    ('missing teacher', 'model.teacher_ckpt=/nonexistent/teacher.pth',
-     'teacher checkpoint not found'),
-    ('misspelt tap', 'model.taps.logits=decode_head.conv_sge', "Did you mean: 'decode_head.conv_seg'"),
-    ('unknown key', 'model.tmperature=2', "unknown key(s) ['tmperature']"),
-])
+@pytest.mark.parametrize(
+    'case, option, message',
+    [
+        (
+            'missing teacher',
+            'model.teacher_ckpt=/nonexistent/teacher.pth',
+            'teacher checkpoint not found',
+        ),
+        (
+            'misspelt tap',
+            'model.taps.logits=decode_head.conv_sge',
+            "Did you mean: 'decode_head.conv_seg'",
+        ),
+        ('unknown key', 'model.tmperature=2', "unknown key(s) ['tmperature']"),
+    ],
+)
 def test_bad_input_ends_with_one_clear_message(case, option, message, data_root, tmp_path):
-    proc = train(SEG_KD, f'{tmp_path}/bad', data_options(data_root, 'cityscapes') +
-                 iter_options(1) + [option], expect_ok=False)
+    proc = train(
+        SEG_KD,
+        f'{tmp_path}/bad',
+        data_options(data_root, 'cityscapes') + iter_options(1) + [option],
+        expect_ok=False,
+    )
     assert proc.returncode == 1
     assert message in proc.stderr
     assert 'Traceback' not in proc.stderr
@@ -179,8 +265,14 @@ def test_bad_input_ends_with_one_clear_message(case, option, message, data_root,
 
 def test_non_finite_loss_names_iteration_term_and_last_checkpoint(seg_run, tmp_path):
     work = seg_run['work']
-    proc = train(SEG_KD, f'{tmp_path}/nan', seg_run['kd_options'] + ['model.losses.kd.loss_weight=nan'],
-                 '--resume', f'{work}/kd/iter_2.pth', expect_ok=False)
+    proc = train(
+        SEG_KD,
+        f'{tmp_path}/nan',
+        seg_run['kd_options'] + ['model.losses.kd.loss_weight=nan'],
+        '--resume',
+        f'{work}/kd/iter_2.pth',
+        expect_ok=False,
+    )
     assert proc.returncode == 1
     assert 'non-finite loss at iteration 3: distill.loss_kd=nan' in proc.stderr
     assert 'iter_2.pth' in proc.stderr and 'Traceback' not in proc.stderr

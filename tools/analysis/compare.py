@@ -18,6 +18,7 @@ Writes to DIR (default ``<work_dir>/compare``):
 Without ``--student-alone`` the panels show the distilled student's errors instead of the change.
 The teacher is the config's ``teacher_ckpt`` (``--teacher NAME`` picks one of several).
 """
+
 import argparse
 import copy
 import os
@@ -38,8 +39,7 @@ from mmkd.apis import is_distiller_config  # noqa: E402
 from mmkd.engine.checkpoint import load_model_weights  # noqa: E402
 from mmkd.models.build import resolve_model_cfg  # noqa: E402
 from mmkd.utils import ConfigError  # noqa: E402
-from mmkd.visualization import (BROKEN, FIXED, change_map, depth_range_errors,  # noqa: E402
-                                per_class_iou)
+from mmkd.visualization import BROKEN, FIXED, change_map, depth_range_errors, per_class_iou  # noqa: E402
 from mmkd.visualization.compare import BOTH_RIGHT, BOTH_WRONG  # noqa: E402
 
 
@@ -50,35 +50,48 @@ class Predictions:
     images: List[np.ndarray] = field(default_factory=list)  # RGB uint8
     gts: List[np.ndarray] = field(default_factory=list)
     models: Dict[str, List[np.ndarray]] = field(default_factory=dict)  # name -> maps / labels
-    scores: Dict[str, List[float]] = field(default_factory=dict)       # classification only
+    scores: Dict[str, List[float]] = field(default_factory=dict)  # classification only
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='the distillation config')
     parser.add_argument('checkpoint', help='a checkpoint of that distillation run')
-    parser.add_argument('--student-alone', nargs=2, metavar=('CONFIG', 'CKPT'),
-                        help='the same student trained alone, to show what distillation changed')
+    parser.add_argument(
+        '--student-alone',
+        nargs=2,
+        metavar=('CONFIG', 'CKPT'),
+        help='the same student trained alone, to show what distillation changed',
+    )
     parser.add_argument('--teacher', help='with several teachers: the one to show')
     parser.add_argument('--images', type=int, default=4, help='panels to draw')
-    parser.add_argument('--score-images', type=int,
-                        help='images for the per-class chart (default: the whole split)')
+    parser.add_argument(
+        '--score-images', type=int, help='images for the per-class chart (default: the whole split)'
+    )
     parser.add_argument('--split', choices=['val', 'test'], default='val')
     parser.add_argument('--out', help='output folder (default: <work_dir>/compare)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the distillation config (e.g. data_root)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the distillation config (e.g. data_root)',
+    )
     return parser.parse_args(argv)
 
 
 def _models(cfg: Config, args: argparse.Namespace) -> Dict[str, torch.nn.Module]:
     from mmengine.registry import MODELS, DefaultScope
+
     preprocessor = cfg.model.get('data_preprocessor')
     teachers = cfg.model.get('teachers')
     if teachers:
         name = args.teacher or next(iter(teachers))
         if name not in teachers:
             raise ConfigError(f'--teacher {name!r}: name one of {", ".join(teachers)}.')
-        teacher_cfg, teacher_ckpt = resolve_model_cfg(teachers[name]['model']), teachers[name]['ckpt']
+        teacher_cfg, teacher_ckpt = (
+            resolve_model_cfg(teachers[name]['model']),
+            teachers[name]['ckpt'],
+        )
     else:
         teacher_cfg, teacher_ckpt = resolve_model_cfg(cfg.model.teacher), cfg.model.teacher_ckpt
     student_cfg = resolve_model_cfg(cfg.model.student)
@@ -88,8 +101,14 @@ def _models(cfg: Config, args: argparse.Namespace) -> Dict[str, torch.nn.Module]
     specs = [('teacher', teacher_cfg, teacher_ckpt, cfg.get('default_scope'))]
     if args.student_alone:
         alone_cfg = Config.fromfile(args.student_alone[0])
-        specs.append(('student alone', alone_cfg.model, args.student_alone[1],
-                      alone_cfg.get('default_scope')))
+        specs.append(
+            (
+                'student alone',
+                alone_cfg.model,
+                args.student_alone[1],
+                alone_cfg.get('default_scope'),
+            )
+        )
     specs.append(('distilled', student_cfg, args.checkpoint, cfg.get('default_scope')))
     models = {}
     for name, model_cfg, ckpt, scope in specs:
@@ -103,6 +122,7 @@ def _models(cfg: Config, args: argparse.Namespace) -> Dict[str, torch.nn.Module]
 def _dataloader(cfg: Config, split: str):
     from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
+
     loader_cfg = cfg.get(f'{split}_dataloader')
     if not loader_cfg:
         raise ConfigError(f'the config has no {split}_dataloader to draw images from.')
@@ -115,9 +135,13 @@ def _dataloader(cfg: Config, split: str):
 def _image(sample, batch_input: torch.Tensor, shape) -> np.ndarray:
     """The input as RGB at the ground truth's size (from its file when there is one)."""
     import mmcv
+
     path = sample.metainfo.get('img_path')
-    image = mmcv.imread(path, channel_order='rgb') if path and osp.isfile(path) else \
-        batch_input.permute(1, 2, 0).numpy().astype(np.uint8)[..., ::-1]
+    image = (
+        mmcv.imread(path, channel_order='rgb')
+        if path and osp.isfile(path)
+        else batch_input.permute(1, 2, 0).numpy().astype(np.uint8)[..., ::-1]
+    )
     if shape is not None and image.shape[:2] != tuple(shape):
         image = mmcv.imresize(image, (shape[1], shape[0]))
     return np.ascontiguousarray(image)
@@ -130,8 +154,9 @@ def predict(models: Dict[str, torch.nn.Module], loader, count: Optional[int]) ->
             if count is not None and index >= count:
                 break
             # a copy each: mmpretrain writes its predictions into the batch's data samples
-            samples = {name: model.test_step(copy.deepcopy(batch))[0]
-                       for name, model in models.items()}
+            samples = {
+                name: model.test_step(copy.deepcopy(batch))[0] for name, model in models.items()
+            }
             first = next(iter(samples.values()))
             if 'gt_sem_seg' in first:
                 gt = first.gt_sem_seg.data[0].numpy()
@@ -147,15 +172,23 @@ def predict(models: Dict[str, torch.nn.Module], loader, count: Optional[int]) ->
                     out.models[name].append(int(s.pred_label[0]))
                     out.scores[name].append(float(s.pred_score.max()))
             out.gts.append(gt)
-            out.images.append(_image(first, batch['inputs'][0],
-                                     gt.shape if isinstance(gt, np.ndarray) else None))
+            out.images.append(
+                _image(first, batch['inputs'][0], gt.shape if isinstance(gt, np.ndarray) else None)
+            )
     return out
 
 
 def _legend(ax, entries) -> None:
     from matplotlib.patches import Patch
-    ax.legend(handles=[Patch(color=np.array(c) / 255, label=label) for label, c in entries],
-              loc='lower center', bbox_to_anchor=(0.5, -0.32), ncol=2, fontsize=8, frameon=False)
+
+    ax.legend(
+        handles=[Patch(color=np.array(c) / 255, label=label) for label, c in entries],
+        loc='lower center',
+        bbox_to_anchor=(0.5, -0.32),
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+    )
 
 
 def seg_panels(pred: Predictions, meta: dict, count: int, out: str) -> List[str]:
@@ -163,13 +196,15 @@ def seg_panels(pred: Predictions, meta: dict, count: int, out: str) -> List[str]
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
     from mmseg.visualization import SegLocalVisualizer
+
     vis = SegLocalVisualizer(name=f'mmkd_compare_{os.getpid()}', alpha=0.75)
     vis.set_dataset_meta(classes=meta['classes'], palette=meta['palette'])
 
     def overlay(image, label_map):
         sample = SegDataSample(gt_sem_seg=PixelData(data=torch.from_numpy(label_map[None])))
-        vis.add_datasample('compare', image, sample, draw_gt=True, draw_pred=False,
-                           with_labels=False)
+        vis.add_datasample(
+            'compare', image, sample, draw_gt=True, draw_pred=False, with_labels=False
+        )
         return vis.get_image()
 
     paths = []
@@ -179,27 +214,35 @@ def seg_panels(pred: Predictions, meta: dict, count: int, out: str) -> List[str]
         valid = gt != 255
         tiles = [('input', image), ('ground truth', overlay(image, gt))]
         for name in names:
-            right = (pred.models[name][i] == gt)[valid].mean() * 100 if valid.any() else float('nan')
+            right = (
+                (pred.models[name][i] == gt)[valid].mean() * 100 if valid.any() else float('nan')
+            )
             tiles.append((f'{name} ({right:.1f} % px right)', overlay(image, pred.models[name][i])))
         if 'student alone' in pred.models:
             changes = change_map(gt, pred.models['student alone'][i], pred.models['distilled'][i])
             tiles.append(('what distillation changed', changes))
-            legend = [('fixed (wrong alone, right distilled)', FIXED),
-                      ('broken (right alone, wrong distilled)', BROKEN),
-                      ('both right', BOTH_RIGHT), ('both wrong', BOTH_WRONG)]
+            legend = [
+                ('fixed (wrong alone, right distilled)', FIXED),
+                ('broken (right alone, wrong distilled)', BROKEN),
+                ('both right', BOTH_RIGHT),
+                ('both wrong', BOTH_WRONG),
+            ]
         else:
             wrong = (pred.models['distilled'][i] != gt) & valid
-            errors = np.where(wrong[..., None], np.array(BROKEN, np.uint8),
-                              np.array(BOTH_RIGHT, np.uint8))
+            errors = np.where(
+                wrong[..., None], np.array(BROKEN, np.uint8), np.array(BOTH_RIGHT, np.uint8)
+            )
             tiles.append(('distilled student errors', errors))
             legend = [('wrong', BROKEN), ('right or ignored', BOTH_RIGHT)]
-        fig, axes = plt.subplots(2, 3, figsize=(12, 12 * 2 * image.shape[0] / (3 * image.shape[1]) + 1.6))
+        fig, axes = plt.subplots(
+            2, 3, figsize=(12, 12 * 2 * image.shape[0] / (3 * image.shape[1]) + 1.6)
+        )
         for ax, (title, tile) in zip(axes.flat, tiles):
             ax.imshow(tile, interpolation='nearest')
             ax.set_title(title, fontsize=10)
             ax.axis('off')
         _legend(axes.flat[len(tiles) - 1], legend)
-        for ax in axes.flat[len(tiles):]:
+        for ax in axes.flat[len(tiles) :]:
             ax.axis('off')
         fig.suptitle(f'image {i}', fontsize=11)
         fig.tight_layout()
@@ -211,6 +254,7 @@ def seg_panels(pred: Predictions, meta: dict, count: int, out: str) -> List[str]
 
 def seg_chart(pred: Predictions, meta: dict, out: str) -> str:
     import matplotlib.pyplot as plt
+
     classes = list(meta['classes'])
     ious = {name: per_class_iou(maps, pred.gts, len(classes)) for name, maps in pred.models.items()}
     present = [c for c in range(len(classes)) if any(not np.isnan(v[c]) for v in ious.values())]
@@ -218,19 +262,28 @@ def seg_chart(pred: Predictions, meta: dict, out: str) -> str:
     width = 0.8 / len(ious)
     for k, (name, values) in enumerate(ious.items()):
         mean = np.nanmean(values[present])
-        ax.bar(np.arange(len(present)) + k * width, np.nan_to_num(values[present]), width,
-               label=f'{name} (mIoU {mean:.1f})')
+        ax.bar(
+            np.arange(len(present)) + k * width,
+            np.nan_to_num(values[present]),
+            width,
+            label=f'{name} (mIoU {mean:.1f})',
+        )
     ax.set_xticks(np.arange(len(present)) + width * (len(ious) - 1) / 2)
     ax.set_xticklabels([classes[c] for c in present], rotation=30, ha='right')
     ax.set_ylim(0, 100)
-    return _save_chart(fig, ax, 'IoU (%)',
-                       f'per-class IoU over {len(pred.gts)} images (classes that occur)',
-                       osp.join(out, 'per_class_iou.png'))
+    return _save_chart(
+        fig,
+        ax,
+        'IoU (%)',
+        f'per-class IoU over {len(pred.gts)} images (classes that occur)',
+        osp.join(out, 'per_class_iou.png'),
+    )
 
 
 def _save_chart(fig, ax, ylabel: str, title: str, path: str) -> str:
     """Label, legend and grid of a bar chart, written as a PNG."""
     import matplotlib.pyplot as plt
+
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     # below the axes: bars reach 100 % and a legend inside would hide them
@@ -244,6 +297,7 @@ def _save_chart(fig, ax, ylabel: str, title: str, path: str) -> str:
 
 def depth_panels(pred: Predictions, count: int, out: str) -> List[str]:
     import matplotlib.pyplot as plt
+
     paths = []
     names = list(pred.models)
     for i in range(min(count, len(pred.gts))):
@@ -258,18 +312,24 @@ def depth_panels(pred: Predictions, count: int, out: str) -> List[str]:
         axes[0, 0].imshow(pred.images[i])
         axes[0, 0].set_title('input')
         shown = None
-        for ax, (title, depth) in zip(axes[0, 1:], [('ground truth', np.where(valid, gt, np.nan))] +
-                                      list(zip(names, maps))):
+        for ax, (title, depth) in zip(
+            axes[0, 1:], [('ground truth', np.where(valid, gt, np.nan))] + list(zip(names, maps))
+        ):
             shown = ax.imshow(depth, cmap='magma_r', vmin=0, vmax=top)
-            rmse = '' if title == 'ground truth' else \
-                f' (RMSE {np.sqrt(np.mean((depth[valid] - gt[valid]) ** 2)):.3f} m)'
+            rmse = (
+                ''
+                if title == 'ground truth'
+                else f' (RMSE {np.sqrt(np.mean((depth[valid] - gt[valid]) ** 2)):.3f} m)'
+            )
             ax.set_title(title + rmse, fontsize=10)
         fig.colorbar(shown, ax=list(axes[0, 1:]), shrink=0.8, label='depth (m)')
         shown_error = None
         for ax, name in zip(axes[1], names):
             shown_error = ax.imshow(errors[name], cmap='inferno', vmin=0, vmax=error_top)
             ax.set_title(f'{name}: |error|', fontsize=10)
-        fig.colorbar(shown_error, ax=list(axes[1, :len(names)]), shrink=0.8, label='abs. error (m)')
+        fig.colorbar(
+            shown_error, ax=list(axes[1, : len(names)]), shrink=0.8, label='abs. error (m)'
+        )
         last = axes[1, len(names)]
         if 'student alone' in pred.models:
             gain = errors['student alone'] - errors['distilled']
@@ -288,6 +348,7 @@ def depth_panels(pred: Predictions, count: int, out: str) -> List[str]:
 
 def depth_chart(pred: Predictions, out: str) -> str:
     import matplotlib.pyplot as plt
+
     top = max(float(g[g > 0].max()) for g in pred.gts if (g > 0).any())
     edges = np.linspace(0, np.ceil(top), min(int(np.ceil(top)), 10) + 1)
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -297,13 +358,18 @@ def depth_chart(pred: Predictions, out: str) -> str:
         ax.bar(np.arange(len(errors)) + k * width, np.nan_to_num(errors), width, label=name)
     ax.set_xticks(np.arange(len(edges) - 1) + width * (len(pred.models) - 1) / 2)
     ax.set_xticklabels([f'{a:.0f}-{b:.0f} m' for a, b in zip(edges[:-1], edges[1:])])
-    return _save_chart(fig, ax, 'mean absolute error (m)',
-                       f'error by ground-truth depth over {len(pred.gts)} images',
-                       osp.join(out, 'depth_range_error.png'))
+    return _save_chart(
+        fig,
+        ax,
+        'mean absolute error (m)',
+        f'error by ground-truth depth over {len(pred.gts)} images',
+        osp.join(out, 'depth_range_error.png'),
+    )
 
 
 def cls_pictures(pred: Predictions, meta: dict, count: int, out: str) -> List[str]:
     import matplotlib.pyplot as plt
+
     classes = list(meta.get('classes') or range(1 + max(pred.gts)))
     count = min(count, len(pred.gts))
     columns = min(count, 6)
@@ -329,18 +395,32 @@ def cls_pictures(pred: Predictions, meta: dict, count: int, out: str) -> List[st
     width = 0.8 / len(pred.models)
     for k, (name, labels) in enumerate(pred.models.items()):
         right = np.array(labels) == gts
-        accuracy = [right[gts == c].mean() * 100 if (gts == c).any() else 0 for c in range(len(classes))]
-        ax.bar(np.arange(len(classes)) + k * width, accuracy, width,
-               label=f'{name} ({right.mean() * 100:.1f} %)')
+        accuracy = [
+            right[gts == c].mean() * 100 if (gts == c).any() else 0 for c in range(len(classes))
+        ]
+        ax.bar(
+            np.arange(len(classes)) + k * width,
+            accuracy,
+            width,
+            label=f'{name} ({right.mean() * 100:.1f} %)',
+        )
     ax.set_xticks(np.arange(len(classes)) + width * (len(pred.models) - 1) / 2)
     ax.set_xticklabels(classes, rotation=30, ha='right')
-    paths.append(_save_chart(fig, ax, 'accuracy (%)', f'per-class accuracy over {len(gts)} images',
-                             osp.join(out, 'per_class_accuracy.png')))
+    paths.append(
+        _save_chart(
+            fig,
+            ax,
+            'accuracy (%)',
+            f'per-class accuracy over {len(gts)} images',
+            osp.join(out, 'per_class_accuracy.png'),
+        )
+    )
     return paths
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     import matplotlib
+
     matplotlib.use('Agg')
     args = parse_args(argv)
     if not osp.isfile(args.config):
@@ -349,10 +429,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     if not is_distiller_config(cfg):
-        raise ConfigError(f'{args.config} is not a distillation config: give the config a '
-                          'distillation run was trained with (its student is drawn).')
-    out = args.out or osp.join(cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0]), 'compare')
+        raise ConfigError(
+            f'{args.config} is not a distillation config: give the config a '
+            'distillation run was trained with (its student is drawn).'
+        )
+    out = args.out or osp.join(
+        cfg.get('work_dir') or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0]),
+        'compare',
+    )
     os.makedirs(out, exist_ok=True)
     models = _models(cfg, args)
     loader = _dataloader(cfg, args.split)
@@ -371,4 +455,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 if __name__ == '__main__':
     from mmkd.apis.cli import run_cli
+
     sys.exit(run_cli(main))

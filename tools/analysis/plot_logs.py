@@ -11,6 +11,7 @@ Keys are names or shell-style patterns (``distill.loss_*``); by default every lo
 epoch-based runs are placed at the last iteration of their epoch. A resumed run (several
 timestamped log folders) is read as one curve, later records replacing earlier ones.
 """
+
 import argparse
 import fnmatch
 import glob
@@ -64,7 +65,8 @@ def read_run(work_dir: str, name: Optional[str] = None) -> RunLog:
         raise ConfigError(
             f'no training logs in {work_dir!r}: expected <work_dir>/<timestamp>/vis_data/'
             'scalars.json, which tools/train.py writes (MMEngine LocalVisBackend). Give the '
-            'work dir of a run that has trained at least one logging interval.')
+            'work dir of a run that has trained at least one logging interval.'
+        )
     train: Dict[str, Dict[float, float]] = {}
     val: Dict[str, Dict[float, float]] = {}
     epoch_end: Dict[int, int] = {}  # epoch -> its last logged iteration
@@ -76,8 +78,9 @@ def read_run(work_dir: str, name: Optional[str] = None) -> RunLog:
                 continue
             if 'lr' in record or 'base_lr' in record:  # a training record
                 if 'epoch' in record:
-                    epoch_end[int(record['epoch'])] = max(epoch_end.get(int(record['epoch']), 0),
-                                                         int(step))
+                    epoch_end[int(record['epoch'])] = max(
+                        epoch_end.get(int(record['epoch']), 0), int(step)
+                    )
                 for key, value in record.items():
                     if key not in _BOOKKEEPING and isinstance(value, (int, float)):
                         train.setdefault(key, {})[float(step)] = float(value)
@@ -86,13 +89,16 @@ def read_run(work_dir: str, name: Optional[str] = None) -> RunLog:
     by_epoch = bool(epoch_end)
     for record in val_by_epoch:
         step = record['step']
-        x = epoch_end.get(int(step), step) if by_epoch else step  # epoch-based: iteration of its end
+        x = (
+            epoch_end.get(int(step), step) if by_epoch else step
+        )  # epoch-based: iteration of its end
         for key, value in record.items():
             if key not in _BOOKKEEPING and isinstance(value, (int, float)):
                 val.setdefault(key, {})[float(x)] = float(value)
 
     def curves(table: Dict[str, Dict[float, float]]) -> Dict[str, Curve]:
         return {k: sorted(v.items()) for k, v in table.items()}
+
     return RunLog(name or osp.basename(osp.normpath(work_dir)), curves(train), curves(val))
 
 
@@ -101,14 +107,16 @@ def series(table: Dict[str, Curve], key: str) -> Optional[Curve]:
     a student trained alone and its distilled twin share the panel of the student's task loss."""
     if key in table:
         return table[key]
-    return table.get(key[len('student.'):]) if key.startswith('student.') else None
+    return table.get(key[len('student.') :]) if key.startswith('student.') else None
 
 
 def default_keys(runs: Sequence[RunLog]) -> List[str]:
     """Every loss term (``loss`` itself first), SDKD's ``sdkd.k``, then the validation metrics."""
     train = {k for r in runs for k in r.train if 'loss' in k or k == 'sdkd.k'}
-    train = sorted({k for k in train if f'student.{k}' not in train},  # X drawn in student.X
-                   key=lambda k: (k != 'loss', k))
+    train = sorted(
+        {k for k in train if f'student.{k}' not in train},  # X drawn in student.X
+        key=lambda k: (k != 'loss', k),
+    )
     val = sorted({k for r in runs for k in r.val})
     return train + [k for k in val if k not in train]
 
@@ -122,8 +130,11 @@ def select_keys(runs: Sequence[RunLog], patterns: Optional[Sequence[str]]) -> Li
         matches = fnmatch.filter(available, pattern)
         if not matches:
             from mmkd.utils.errors import did_you_mean
-            raise ConfigError(f'--keys {pattern!r} matches no logged scalar.'
-                              f'{did_you_mean(pattern, available)} Logged: {", ".join(available)}.')
+
+            raise ConfigError(
+                f'--keys {pattern!r} matches no logged scalar.'
+                f'{did_you_mean(pattern, available)} Logged: {", ".join(available)}.'
+            )
         keys += [m for m in matches if m not in keys]
     return keys
 
@@ -131,6 +142,7 @@ def select_keys(runs: Sequence[RunLog], patterns: Optional[Sequence[str]]) -> Li
 def plot(runs: Sequence[RunLog], keys: Sequence[str], out: str, columns: int = 3) -> str:
     """One panel per key, the runs overlaid in the same colours in every panel."""
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
@@ -147,14 +159,22 @@ def plot(runs: Sequence[RunLog], keys: Sequence[str], out: str, columns: int = 3
                 ax.plot(xs, ys, color=colour, linewidth=1.2, label=run.name)
             if val:
                 xs, ys = zip(*val)
-                ax.plot(xs, ys, color=colour, marker='o', markersize=4, linewidth=1.2,
-                        label=f'{run.name} (val)' if train else run.name)
-        ax.set_title(key + ('  (validation)' if all(series(r.train, key) is None for r in runs)
-                            else ''))
+                ax.plot(
+                    xs,
+                    ys,
+                    color=colour,
+                    marker='o',
+                    markersize=4,
+                    linewidth=1.2,
+                    label=f'{run.name} (val)' if train else run.name,
+                )
+        ax.set_title(
+            key + ('  (validation)' if all(series(r.train, key) is None for r in runs) else '')
+        )
         ax.set_xlabel('iteration')
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    for ax in axes.flat[len(keys):]:
+    for ax in axes.flat[len(keys) :]:
         ax.set_visible(False)
     fig.tight_layout()
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
@@ -167,24 +187,30 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('work_dirs', nargs='+', help='work dirs of tools/train.py runs')
     parser.add_argument('--keys', nargs='+', help="scalar names or patterns, e.g. 'distill.*' mIoU")
-    parser.add_argument('--names', nargs='+', help='legend names of the runs (default: the '
-                                                   'work dir names)')
+    parser.add_argument(
+        '--names', nargs='+', help='legend names of the runs (default: the work dir names)'
+    )
     parser.add_argument('--out', default='curves.png', help='the PNG to write')
     parser.add_argument('--columns', type=int, default=3, help='panels per row')
     args = parser.parse_args(argv)
     if args.names and len(args.names) != len(args.work_dirs):
-        raise ConfigError(f'--names gives {len(args.names)} names for {len(args.work_dirs)} '
-                          'work dirs: give one name per work dir.')
+        raise ConfigError(
+            f'--names gives {len(args.names)} names for {len(args.work_dirs)} '
+            'work dirs: give one name per work dir.'
+        )
     names = args.names or [None] * len(args.work_dirs)
     runs = [read_run(w, n) for w, n in zip(args.work_dirs, names)]
     keys = select_keys(runs, args.keys)
     if not keys:
         raise ConfigError('the runs logged no loss term or metric yet; nothing to plot.')
-    print(f'curves: {plot(runs, keys, args.out, args.columns)} ({len(keys)} panels: '
-          f'{", ".join(keys)})')
+    print(
+        f'curves: {plot(runs, keys, args.out, args.columns)} ({len(keys)} panels: '
+        f'{", ".join(keys)})'
+    )
     return 0
 
 
 if __name__ == '__main__':
     from mmkd.apis.cli import run_cli
+
     sys.exit(run_cli(main))

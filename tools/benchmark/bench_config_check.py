@@ -8,6 +8,7 @@ Both are timed after one untimed call (which imports the upstream registries, as
 would); the median of ``--repeat`` calls is reported. A ``cfg_path`` student or teacher is read
 by each check, as the distiller reads it at build time.
 """
+
 import argparse
 import statistics
 import sys
@@ -21,9 +22,9 @@ from prettytable import PrettyTable
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 warnings.filterwarnings('ignore')
-import mmkd  # noqa: E402,F401  (registers mmkd's components)
 from mmengine.config import Config  # noqa: E402
 
+import mmkd  # noqa: E402,F401  (registers mmkd's components)
 from mmkd.utils.config_check import check_config  # noqa: E402
 
 DEFAULT_CONFIGS = (
@@ -47,9 +48,13 @@ def median_seconds(call: Callable[[], object], repeat: int) -> float:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('configs', nargs='*', default=list(DEFAULT_CONFIGS),
-                        help='configs to check (default: a demo teacher, a KD, an AID and a '
-                        'paper-scale SDKD config)')
+    parser.add_argument(
+        'configs',
+        nargs='*',
+        default=list(DEFAULT_CONFIGS),
+        help='configs to check (default: a demo teacher, a KD, an AID and a '
+        'paper-scale SDKD config)',
+    )
     parser.add_argument('--repeat', type=int, default=5, help='timed calls (median reported)')
     args = parser.parse_args(argv)
     table = PrettyTable(['config', 'load (ms)', 'check (ms)', 'check / load'], align='r')
@@ -59,8 +64,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         load = median_seconds(lambda path=path: Config.fromfile(path), args.repeat)
         cfg = Config.fromfile(path)
         check = median_seconds(lambda cfg=cfg: check_config(cfg), args.repeat)
-        table.add_row([osp.relpath(path, ROOT), f'{load * 1e3:.1f}', f'{check * 1e3:.1f}',
-                       f'{check / load:.2f}'])
+        table.add_row(
+            [
+                osp.relpath(path, ROOT),
+                f'{load * 1e3:.1f}',
+                f'{check * 1e3:.1f}',
+                f'{check / load:.2f}',
+            ]
+        )
     print(table)
     print(f'(median of {args.repeat} after one warm-up call)')
     return 0

@@ -16,6 +16,7 @@ neither changes the cost. Reported per model:
 
 Ratios are relative to the student alone and to KD.
 """
+
 import argparse
 import copy
 import statistics
@@ -30,19 +31,20 @@ from prettytable import PrettyTable
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 warnings.filterwarnings('ignore')
-import mmkd  # noqa: E402,F401
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import MODELS, DefaultScope  # noqa: E402
 
+import mmkd  # noqa: E402,F401
 from mmkd.apis import is_distiller_config  # noqa: E402
 
 CFG = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
 DEFAULT_CONFIGS = dict(
     student=f'{CFG}/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py',
     kd=f'{CFG}/kd/seg_kd_demo.py',
-    sdkd=f'{CFG}/sdkd/seg_sdkd_demo.py')
+    sdkd=f'{CFG}/sdkd/seg_sdkd_demo.py',
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,14 +59,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--iters', type=int, default=5)
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--sdkd-k', type=float, default=1.0,
-                        help='k of the SDKD model (1: phase 2, every term active)')
+    parser.add_argument(
+        '--sdkd-k',
+        type=float,
+        default=1.0,
+        help='k of the SDKD model (1: phase 2, every term active)',
+    )
     return parser.parse_args()
 
 
 def seg_batch(args: argparse.Namespace, seed: int = 0) -> dict:
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
+
     g = torch.Generator().manual_seed(seed)
     size = (args.height, args.width)
     inputs, samples = [], []
@@ -72,9 +79,11 @@ def seg_batch(args: argparse.Namespace, seed: int = 0) -> dict:
         inputs.append(torch.randint(0, 255, (3, *size), generator=g).to(torch.uint8))
         sample = SegDataSample()
         sample.gt_sem_seg = PixelData(
-            data=torch.randint(0, args.num_classes, (1, *size), generator=g))
-        sample.set_metainfo(dict(img_shape=size, ori_shape=size, pad_shape=size,
-                                 padding_size=[0, 0, 0, 0]))
+            data=torch.randint(0, args.num_classes, (1, *size), generator=g)
+        )
+        sample.set_metainfo(
+            dict(img_shape=size, ori_shape=size, pad_shape=size, padding_size=[0, 0, 0, 0])
+        )
         samples.append(sample)
     return dict(inputs=inputs, data_samples=samples)
 
@@ -108,10 +117,14 @@ def persistent_bytes(model: torch.nn.Module, optim) -> int:
 def cpu_iteration_peak(step) -> int:
     """Peak of torch's CPU allocations during ``step()``, above the level at its start."""
     from torch.profiler import ProfilerActivity, profile
+
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         step()
-    events = sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events()
-                    if e.name() == '[memory]' and str(e.device_type()).endswith('CPU'))
+    events = sorted(
+        (e.start_ns(), e.nbytes())
+        for e in prof.profiler.kineto_results.events()
+        if e.name() == '[memory]' and str(e.device_type()).endswith('CPU')
+    )
     level = peak = 0
     for _, nbytes in events:
         level += nbytes
@@ -153,18 +166,38 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     rows = [measure(name, getattr(args, f'{name}_config'), args) for name in DEFAULT_CONFIGS]
     by = {r['name']: r for r in rows}
-    print(f'\nOne training iteration, device={args.device}, threads={torch.get_num_threads()}, '
-          f'batch {args.batch_size}x3x{args.height}x{args.width}, median of {args.iters} '
-          f'after {args.warmup} warm-up, SDKD k={args.sdkd_k:g}')
-    table = PrettyTable(['model', 'trainable', 'time (ms)', 'peak (MiB)', 'time/student',
-                         'time/KD', 'mem/student', 'mem/KD'], align='r')
+    print(
+        f'\nOne training iteration, device={args.device}, threads={torch.get_num_threads()}, '
+        f'batch {args.batch_size}x3x{args.height}x{args.width}, median of {args.iters} '
+        f'after {args.warmup} warm-up, SDKD k={args.sdkd_k:g}'
+    )
+    table = PrettyTable(
+        [
+            'model',
+            'trainable',
+            'time (ms)',
+            'peak (MiB)',
+            'time/student',
+            'time/KD',
+            'mem/student',
+            'mem/KD',
+        ],
+        align='r',
+    )
     table.align['model'] = 'l'
     for r in rows:
-        table.add_row([r['name'], f'{r["params"] / 1e6:.3f}M', f'{r["time"] * 1e3:.1f}',
-                       f'{r["peak"] / 2**20:.1f}', f'{r["time"] / by["student"]["time"]:.2f}',
-                       f'{r["time"] / by["kd"]["time"]:.2f}',
-                       f'{r["peak"] / by["student"]["peak"]:.2f}',
-                       f'{r["peak"] / by["kd"]["peak"]:.2f}'])
+        table.add_row(
+            [
+                r['name'],
+                f'{r["params"] / 1e6:.3f}M',
+                f'{r["time"] * 1e3:.1f}',
+                f'{r["peak"] / 2**20:.1f}',
+                f'{r["time"] / by["student"]["time"]:.2f}',
+                f'{r["time"] / by["kd"]["time"]:.2f}',
+                f'{r["peak"] / by["student"]["peak"]:.2f}',
+                f'{r["peak"] / by["kd"]["peak"]:.2f}',
+            ]
+        )
     print(table)
 
 

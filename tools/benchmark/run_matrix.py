@@ -25,6 +25,7 @@ Runs that already have a ``metrics.json`` are reused with ``--skip-done`` (resum
 A failed run is reported and left out of its row (the row says how many seeds it holds); the
 script then exits with status 1.
 """
+
 import argparse
 import glob
 import json
@@ -62,31 +63,50 @@ class Run:
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Train configs x seeds, test the last checkpoints, print mean ± std.')
+        description='Train configs x seeds, test the last checkpoints, print mean ± std.'
+    )
     parser.add_argument('configs', nargs='+', help='config files')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    parser.add_argument('--work-root', default='work_dirs/matrix',
-                        help='runs go to WORK_ROOT/<config name>/seed_<S>')
+    parser.add_argument(
+        '--work-root',
+        default='work_dirs/matrix',
+        help='runs go to WORK_ROOT/<config name>/seed_<S>',
+    )
     parser.add_argument('--data-root', help='data_root of the train/val/test datasets')
-    parser.add_argument('--iters', type=int,
-                        help='iteration-based configs: max_iters (validation and checkpoint at '
-                             'the end)')
-    parser.add_argument('--epochs', type=int,
-                        help='epoch-based configs: max_epochs (validation and checkpoint at the '
-                             'end)')
-    parser.add_argument('--cfg-options', nargs='+', default=[],
-                        help='more key=value overrides, given to both train and test')
-    parser.add_argument('--metrics', nargs='+',
-                        help='metric columns, in this order (default: every numeric metric)')
-    parser.add_argument('--digits', type=int,
-                        help='decimals in the table (default: 2, or 4 for values below 1)')
+    parser.add_argument(
+        '--iters',
+        type=int,
+        help='iteration-based configs: max_iters (validation and checkpoint at the end)',
+    )
+    parser.add_argument(
+        '--epochs',
+        type=int,
+        help='epoch-based configs: max_epochs (validation and checkpoint at the end)',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        help='more key=value overrides, given to both train and test',
+    )
+    parser.add_argument(
+        '--metrics', nargs='+', help='metric columns, in this order (default: every numeric metric)'
+    )
+    parser.add_argument(
+        '--digits', type=int, help='decimals in the table (default: 2, or 4 for values below 1)'
+    )
     parser.add_argument('--out', help='markdown table file (default: WORK_ROOT/results.md)')
-    parser.add_argument('--skip-done', action='store_true',
-                        help='reuse runs whose metrics.json exists')
+    parser.add_argument(
+        '--skip-done', action='store_true', help='reuse runs whose metrics.json exists'
+    )
     parser.add_argument('--dry-run', action='store_true', help='print the commands only')
-    parser.add_argument('--sweep', nargs='+', metavar=('KEY', 'VALUE'),
-                        help='KEY V1 V2 ...: run every config once per value of the config key '
-                             'KEY (given to train and test); one row per value')
+    parser.add_argument(
+        '--sweep',
+        nargs='+',
+        metavar=('KEY', 'VALUE'),
+        help='KEY V1 V2 ...: run every config once per value of the config key '
+        'KEY (given to train and test); one row per value',
+    )
     args = parser.parse_args(argv)
     if args.iters is not None and args.epochs is not None:
         parser.error('give --iters or --epochs, not both')
@@ -103,32 +123,53 @@ def overrides(args: argparse.Namespace) -> List[str]:
     """The --cfg-options both train and test get (data root, user options)."""
     options = []
     if args.data_root:
-        options += [f'{split}_dataloader.dataset.data_root={args.data_root}'
-                    for split in ('train', 'val', 'test')]
+        options += [
+            f'{split}_dataloader.dataset.data_root={args.data_root}'
+            for split in ('train', 'val', 'test')
+        ]
     return options + list(args.cfg_options)
 
 
 def train_overrides(args: argparse.Namespace, seed: int) -> List[str]:
     options = [f'randomness.seed={seed}']
     if args.iters is not None:
-        options += [f'train_cfg.max_iters={args.iters}', f'train_cfg.val_interval={args.iters}',
-                    f'default_hooks.checkpoint.interval={args.iters}']
+        options += [
+            f'train_cfg.max_iters={args.iters}',
+            f'train_cfg.val_interval={args.iters}',
+            f'default_hooks.checkpoint.interval={args.iters}',
+        ]
     if args.epochs is not None:
-        options += [f'train_cfg.max_epochs={args.epochs}',
-                    f'train_cfg.val_interval={args.epochs}',
-                    f'default_hooks.checkpoint.interval={args.epochs}']
+        options += [
+            f'train_cfg.max_epochs={args.epochs}',
+            f'train_cfg.val_interval={args.epochs}',
+            f'default_hooks.checkpoint.interval={args.epochs}',
+        ]
     return options + overrides(args)
 
 
 def train_command(config: str, work_dir: str, options: List[str]) -> List[str]:
-    return [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work_dir,
-            '--cfg-options', *options]
+    return [
+        sys.executable,
+        osp.join(ROOT, 'tools', 'train.py'),
+        config,
+        '--work-dir',
+        work_dir,
+        '--cfg-options',
+        *options,
+    ]
 
 
 def test_command(config: str, checkpoint: str, work_dir: str, options: List[str]) -> List[str]:
-    command = [sys.executable, osp.join(ROOT, 'tools', 'test.py'), config, checkpoint,
-               '--work-dir', osp.join(work_dir, 'test'),
-               '--metrics-out', osp.join(work_dir, 'metrics.json')]
+    command = [
+        sys.executable,
+        osp.join(ROOT, 'tools', 'test.py'),
+        config,
+        checkpoint,
+        '--work-dir',
+        osp.join(work_dir, 'test'),
+        '--metrics-out',
+        osp.join(work_dir, 'metrics.json'),
+    ]
     return command + (['--cfg-options', *options] if options else [])
 
 
@@ -169,8 +210,16 @@ def run_one(args: argparse.Namespace, config: str, seed: int, variant: str = '')
     train_cmd = train_command(config, work_dir, train_overrides(args, seed) + extra)
     if args.dry_run:
         print(' '.join(train_cmd))
-        print(' '.join(test_command(config, osp.join(work_dir, '<last checkpoint>'), work_dir,
-                                    overrides(args) + extra)))
+        print(
+            ' '.join(
+                test_command(
+                    config,
+                    osp.join(work_dir, '<last checkpoint>'),
+                    work_dir,
+                    overrides(args) + extra,
+                )
+            )
+        )
         return run
     os.makedirs(work_dir, exist_ok=True)
     if osp.isfile(metrics_file):
@@ -184,8 +233,10 @@ def run_one(args: argparse.Namespace, config: str, seed: int, variant: str = '')
         run.error = f'training saved no checkpoint in {work_dir}'
         return run
     print(f'[run_matrix] test {run.checkpoint}', flush=True)
-    run.error = _call(test_command(config, run.checkpoint, work_dir, overrides(args) + extra),
-                      osp.join(work_dir, 'test_stdout.log'))
+    run.error = _call(
+        test_command(config, run.checkpoint, work_dir, overrides(args) + extra),
+        osp.join(work_dir, 'test_stdout.log'),
+    )
     if run.error is None:
         run.metrics = json.load(open(metrics_file))
     return run
@@ -213,8 +264,9 @@ def _fmt(mean: float, std: Optional[float], digits: Optional[int]) -> str:
     return f'{mean:.{d}f}' + ('' if std is None else f' ± {std:.{d}f}')
 
 
-def markdown_table(runs: Sequence[Run], metrics: Optional[Sequence[str]] = None,
-                   digits: Optional[int] = None) -> str:
+def markdown_table(
+    runs: Sequence[Run], metrics: Optional[Sequence[str]] = None, digits: Optional[int] = None
+) -> str:
     """One row per config (and sweep value), in order of first appearance: ``mean ± std`` over
     its seeds."""
     names = metric_names(runs, metrics)
@@ -231,8 +283,9 @@ def markdown_table(runs: Sequence[Run], metrics: Optional[Sequence[str]] = None,
         failed = len(mine) - len(ok)
         cells = [config, f'{len(ok)} ({seeds})' + (f', {failed} failed' if failed else '')]
         for name in names:
-            values = [float(r.metrics[name]) for r in ok
-                      if isinstance(r.metrics.get(name), (int, float))]
+            values = [
+                float(r.metrics[name]) for r in ok if isinstance(r.metrics.get(name), (int, float))
+            ]
             if not values:
                 cells.append('–')
                 continue
@@ -246,20 +299,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     names = [run_name(c) for c in args.configs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        print(f'run_matrix: configs with the same file name {duplicates} would share a work '
-              'dir; run them in separate matrices (--work-root).', file=sys.stderr)
+        print(
+            f'run_matrix: configs with the same file name {duplicates} would share a work '
+            'dir; run them in separate matrices (--work-root).',
+            file=sys.stderr,
+        )
         return 2
     missing = [c for c in args.configs if not osp.isfile(c)]
     if missing:
         print(f'run_matrix: no such config(s): {missing}', file=sys.stderr)
         return 2
     variants = [f'{args.sweep[0]}={value}' for value in args.sweep[1:]] if args.sweep else ['']
-    runs = [run_one(args, config, seed, variant) for config in args.configs
-            for variant in variants for seed in args.seeds]
+    runs = [
+        run_one(args, config, seed, variant)
+        for config in args.configs
+        for variant in variants
+        for seed in args.seeds
+    ]
     if args.dry_run:
         return 0
-    header = (f'Seeds {", ".join(map(str, args.seeds))}; last checkpoint of each run; '
-              f'mean ± sample std over the seeds that finished.')
+    header = (
+        f'Seeds {", ".join(map(str, args.seeds))}; last checkpoint of each run; '
+        f'mean ± sample std over the seeds that finished.'
+    )
     extra = train_overrides(args, 0)[1:]
     if extra:
         header += f' Overrides: `{" ".join(extra)}`.'
@@ -272,12 +334,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with open(out, 'w') as f:
         f.write(text)
     with open(osp.join(osp.dirname(osp.abspath(out)), 'results.json'), 'w') as f:
-        json.dump([dict(config=r.config, variant=r.variant, seed=r.seed, work_dir=r.work_dir,
-                        checkpoint=r.checkpoint, metrics=r.metrics, error=r.error)
-                   for r in runs], f, indent=2)
+        json.dump(
+            [
+                dict(
+                    config=r.config,
+                    variant=r.variant,
+                    seed=r.seed,
+                    work_dir=r.work_dir,
+                    checkpoint=r.checkpoint,
+                    metrics=r.metrics,
+                    error=r.error,
+                )
+                for r in runs
+            ],
+            f,
+            indent=2,
+        )
     for run in failures:
-        print(f'\n[run_matrix] FAILED {run_name(run.config)} seed {run.seed}: {run.error}',
-              file=sys.stderr)
+        print(
+            f'\n[run_matrix] FAILED {run_name(run.config)} seed {run.seed}: {run.error}',
+            file=sys.stderr,
+        )
     return 1 if failures else 0
 
 

@@ -7,8 +7,19 @@ train_pipeline = [
     dict(type='RandomDepthMix', prob=0.25),
     dict(type='RandomFlip', prob=0.5),
     dict(type='RandomCrop', crop_size=(480, 480)),
-    dict(type='PackSegInputs',
-         meta_keys=('img_path', 'depth_map_path', 'ori_shape', 'img_shape', 'pad_shape',
-                    'scale_factor', 'flip', 'flip_direction', 'category_id')),
+    dict(
+        type='PackSegInputs',
+        meta_keys=(
+            'img_path',
+            'depth_map_path',
+            'ori_shape',
+            'img_shape',
+            'pad_shape',
+            'scale_factor',
+            'flip',
+            'flip_direction',
+            'category_id',
+        ),
+    ),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -2,15 +2,27 @@
 # Use them by name in distillation configs: student=_base_.resnet20, teacher=_base_.resnet56.
 # Taps: backbone.layer1..layer3 (VGG: backbone.layer1..layer5), head.fc for the logits.
 cifar_preprocessor = dict(
-    type='ClsDataPreprocessor', num_classes=100,
-    mean=[129.304, 124.070, 112.434], std=[68.170, 65.392, 70.418], to_rgb=False)
+    type='ClsDataPreprocessor',
+    num_classes=100,
+    mean=[129.304, 124.070, 112.434],
+    std=[68.170, 65.392, 70.418],
+    to_rgb=False,
+)
 
 
 def _classifier(backbone, channels):
-    return dict(type='ImageClassifier', data_preprocessor=cifar_preprocessor, backbone=backbone,
-                neck=dict(type='GlobalAveragePooling'),
-                head=dict(type='LinearClsHead', num_classes=100, in_channels=channels,
-                          loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+    return dict(
+        type='ImageClassifier',
+        data_preprocessor=cifar_preprocessor,
+        backbone=backbone,
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(
+            type='LinearClsHead',
+            num_classes=100,
+            in_channels=channels,
+            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        ),
+    )
 
 
 resnet20 = _classifier(dict(type='mmkd.CIFARResNet', depth=20), 64)

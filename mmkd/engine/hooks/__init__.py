@@ -1,4 +1,5 @@
 """Every hook mmkd registers (config name ``mmkd.<Hook>``), one file each."""
+
 from .aid_early_stop_hook import AIDEarlyStopHook
 from .checkpoint_hook import CheckpointHook
 from .data_check_hook import DataCheckHook
@@ -8,6 +9,16 @@ from .sdkd_phase_hook import SDKDPhaseHook
 from .teacher_reference_hook import TeacherReferenceHook, evaluate_on_val
 from .validate_rank_zero_hook import ValidateRankZeroModelHook
 
-__all__ = ['AIDEarlyStopHook', 'CheckpointHook', 'DataCheckHook', 'DepthVisualizationHook',
-           'ExactResumeHook', 'SDKDPhaseHook', 'TeacherReferenceHook', 'ValidateRankZeroModelHook',
-           'capture_rng_state', 'restore_rng_state', 'evaluate_on_val']
+__all__ = [
+    'AIDEarlyStopHook',
+    'CheckpointHook',
+    'DataCheckHook',
+    'DepthVisualizationHook',
+    'ExactResumeHook',
+    'SDKDPhaseHook',
+    'TeacherReferenceHook',
+    'ValidateRankZeroModelHook',
+    'capture_rng_state',
+    'restore_rng_state',
+    'evaluate_on_val',
+]

@@ -1,4 +1,6 @@
-"""AID's guard: stop adapting when the teacher's validation metric drops too far; keep the last good teacher."""
+"""AID's guard: stop adapting when the teacher's validation metric drops too far; keep the
+last good teacher."""
+
 import json
 import os.path as osp
 from typing import Any, Dict, List, Optional
@@ -10,9 +12,10 @@ from mmengine.runner import EpochBasedTrainLoop
 
 from mmkd.engine.fileio import atomic_file, atomic_torch_save
 from mmkd.registry import HOOKS
-from .teacher_reference_hook import evaluate_on_val
 from mmkd.utils.errors import ConfigError
 from mmkd.utils.plain import is_plain
+
+from .teacher_reference_hook import evaluate_on_val
 
 
 @HOOKS.register_module()
@@ -41,8 +44,14 @@ class AIDEarlyStopHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self, metric: str, tolerance: float, rule: str = 'greater',
-                 keep: str = 'latest', filename: str = 'adapted_teacher.pth') -> None:
+    def __init__(
+        self,
+        metric: str,
+        tolerance: float,
+        rule: str = 'greater',
+        keep: str = 'latest',
+        filename: str = 'adapted_teacher.pth',
+    ) -> None:
         if rule not in ('greater', 'less'):
             raise ConfigError(f"AIDEarlyStopHook: rule must be 'greater' or 'less', got {rule!r}")
         if keep not in ('latest', 'best'):
@@ -78,16 +87,19 @@ class AIDEarlyStopHook(Hook):
 
     def _record(self, runner, metrics: Dict[str, float]) -> None:
         if self.metric not in metrics:
-            raise ConfigError(f'AIDEarlyStopHook: the validation metrics have no {self.metric!r}; '
-                              f'they are {sorted(metrics)}. Set metric= to one of them.')
+            raise ConfigError(
+                f'AIDEarlyStopHook: the validation metrics have no {self.metric!r}; '
+                f'they are {sorted(metrics)}. Set metric= to one of them.'
+            )
         value = float(metrics[self.metric])
         step = runner.epoch if isinstance(runner.train_loop, EpochBasedTrainLoop) else runner.iter
         if self.reference is None:
             self.reference = value
             entry = dict(step=step, value=value, drop=0.0)
             self.history.append(entry)
-            runner.logger.info(f'AID: original teacher {self.metric} = {value:.4f}; '
-                               f'allowed drop {self.tolerance}')
+            runner.logger.info(
+                f'AID: original teacher {self.metric} = {value:.4f}; allowed drop {self.tolerance}'
+            )
             self._keep(runner, entry)
             return
         entry = dict(step=step, value=value, drop=self.drop(value))
@@ -98,7 +110,8 @@ class AIDEarlyStopHook(Hook):
             runner.logger.info(
                 f'AID: {self.metric} {value:.4f} is {entry["drop"]:.4f} below the original '
                 f'teacher ({self.reference:.4f}), more than the tolerance {self.tolerance}: '
-                f'stopping. Kept teacher: step {self.kept["step"]} ({self.kept["value"]:.4f}).')
+                f'stopping. Kept teacher: step {self.kept["step"]} ({self.kept["value"]:.4f}).'
+            )
         elif self.keep == 'latest' or entry['drop'] < self.kept['drop']:
             self._keep(runner, entry)
         self._write_summary(runner)
@@ -112,11 +125,14 @@ class AIDEarlyStopHook(Hook):
             dataset_meta = getattr(runner.train_dataloader.dataset, 'metainfo', None)
             if is_plain(dataset_meta):
                 meta['dataset_meta'] = dataset_meta
-            atomic_torch_save({'meta': meta, 'state_dict': state},
-                              osp.join(runner.work_dir, self.filename))
-        runner.logger.info(f'AID: kept the teacher of step {entry["step"]} '
-                           f'({self.metric} {entry["value"]:.4f}) in '
-                           f'{osp.join(runner.work_dir, self.filename)}')
+            atomic_torch_save(
+                {'meta': meta, 'state_dict': state}, osp.join(runner.work_dir, self.filename)
+            )
+        runner.logger.info(
+            f'AID: kept the teacher of step {entry["step"]} '
+            f'({self.metric} {entry["value"]:.4f}) in '
+            f'{osp.join(runner.work_dir, self.filename)}'
+        )
         self._write_summary(runner)
 
     def _write_summary(self, runner) -> None:
@@ -125,9 +141,17 @@ class AIDEarlyStopHook(Hook):
                 json.dump(self.state(), f, indent=1)
 
     def state(self) -> Dict[str, Any]:
-        return dict(metric=self.metric, rule=self.rule, tolerance=self.tolerance,
-                    reference=self.reference, history=self.history, kept=self.kept,
-                    stopped=self.stopped, finished=self.finished, file=self.filename)
+        return dict(
+            metric=self.metric,
+            rule=self.rule,
+            tolerance=self.tolerance,
+            reference=self.reference,
+            history=self.history,
+            kept=self.kept,
+            stopped=self.stopped,
+            finished=self.finished,
+            file=self.filename,
+        )
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint.setdefault('meta', {})['mmkd_aid_early_stop'] = self.state()

@@ -1,4 +1,5 @@
 """The checkpoint hook tools/train.py gives every run: save first, then point at it, then prune."""
+
 import os.path as osp
 from typing import List
 
@@ -30,9 +31,16 @@ class CheckpointHook(MMEngineCheckpointHook):
         self.last_ckpt = self.file_backend.join_path(self.out_dir, filename)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
         runner.save_checkpoint(
-            self.out_dir, filename, self.file_client_args, save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler, meta=meta, by_epoch=self.by_epoch,
-            backend_args=self.backend_args, **self.args)
+            self.out_dir,
+            filename,
+            self.file_client_args,
+            save_optimizer=self.save_optimizer,
+            save_param_scheduler=self.save_param_scheduler,
+            meta=meta,
+            by_epoch=self.by_epoch,
+            backend_args=self.backend_args,
+            **self.args,
+        )
         if not is_main_process():
             return
         with atomic_file(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:

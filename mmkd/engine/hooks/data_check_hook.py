@@ -1,4 +1,5 @@
 """Names the file behind a data fault (unreadable image or label map, out-of-range label)."""
+
 from typing import Any
 
 from mmengine.hooks import Hook

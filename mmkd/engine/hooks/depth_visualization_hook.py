@@ -1,4 +1,5 @@
 """tools/test.py --show-dir for depth: input | ground truth | prediction with a colour bar."""
+
 import os
 import os.path as osp
 
@@ -21,9 +22,11 @@ class DepthVisualizationHook(Hook):
 
     def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         import matplotlib
+
         matplotlib.use('Agg')
         import matplotlib.pyplot as plt
         import mmcv
+
         os.makedirs(self.out_dir, exist_ok=True)
         for sample in outputs or []:
             pred = sample.pred_depth_map.data[0].cpu().numpy()
@@ -52,4 +55,3 @@ class DepthVisualizationHook(Hook):
             name = osp.splitext(osp.basename(path))[0] if path else f'{batch_idx}'
             fig.savefig(osp.join(self.out_dir, f'{name}.png'), dpi=80, bbox_inches='tight')
             plt.close(fig)
-

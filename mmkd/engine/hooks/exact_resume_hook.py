@@ -1,4 +1,5 @@
 """Exact --resume: the random streams continue where the interrupted run left them."""
+
 import random
 from typing import Any, Callable, Dict, Optional
 
@@ -13,8 +14,11 @@ from mmkd.registry import HOOKS
 def capture_rng_state() -> Dict[str, Any]:
     """Every global random state a training step may draw from: python's ``random``, numpy's
     legacy global generator (what mmcv/mmseg/mmpretrain transforms use) and torch's."""
-    state: Dict[str, Any] = {'python': random.getstate(), 'numpy': np.random.get_state(),
-                             'torch': torch.get_rng_state()}
+    state: Dict[str, Any] = {
+        'python': random.getstate(),
+        'numpy': np.random.get_state(),
+        'torch': torch.get_rng_state(),
+    }
     if torch.cuda.is_available():
         state['cuda'] = torch.cuda.get_rng_state_all()
     return state
@@ -117,7 +121,8 @@ class ExactResumeHook(Hook):
             runner.logger.warning(
                 'Resuming with persistent data loader workers: their random state is not in the '
                 'checkpoint, so random data transforms will differ from the uninterrupted run. '
-                'Set train_dataloader.persistent_workers=False for an exact resume.')
+                'Set train_dataloader.persistent_workers=False for an exact resume.'
+            )
         self._restore_pending()
 
     def _restore_pending(self) -> None:

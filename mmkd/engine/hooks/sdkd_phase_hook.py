@@ -1,4 +1,6 @@
-"""SDKD's phase switch: k (the weight of the proxy terms in the student's loss) after a set point."""
+"""SDKD's phase switch: k (the weight of the proxy terms in the student's loss) after a set
+point."""
+
 from typing import Any, Optional
 
 from mmengine.hooks import Hook
@@ -23,11 +25,14 @@ class SDKDPhaseHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, begin_iter: Optional[int] = None, begin_epoch: Optional[int] = None,
-                 k: float = 1.0) -> None:
+    def __init__(
+        self, begin_iter: Optional[int] = None, begin_epoch: Optional[int] = None, k: float = 1.0
+    ) -> None:
         if (begin_iter is None) == (begin_epoch is None):
-            raise ConfigError('SDKDPhaseHook: give exactly one of begin_iter and begin_epoch, '
-                              f'got begin_iter={begin_iter}, begin_epoch={begin_epoch}.')
+            raise ConfigError(
+                'SDKDPhaseHook: give exactly one of begin_iter and begin_epoch, '
+                f'got begin_iter={begin_iter}, begin_epoch={begin_epoch}.'
+            )
         self.begin_iter, self.begin_epoch, self.k = begin_iter, begin_epoch, float(k)
 
     @staticmethod
@@ -38,10 +43,15 @@ class SDKDPhaseHook(Hook):
         return model
 
     def before_train(self, runner) -> None:
-        runner.logger.info(f'SDKD: k = {float(self._model(runner).k):g} at iteration '
-                           f'{runner.iter}; k -> {self.k:g} after '
-                           + (f'{self.begin_iter} iterations' if self.begin_iter is not None
-                              else f'{self.begin_epoch} epochs'))
+        runner.logger.info(
+            f'SDKD: k = {float(self._model(runner).k):g} at iteration '
+            f'{runner.iter}; k -> {self.k:g} after '
+            + (
+                f'{self.begin_iter} iterations'
+                if self.begin_iter is not None
+                else f'{self.begin_epoch} epochs'
+            )
+        )
 
     def before_train_epoch(self, runner) -> None:
         if self.begin_epoch is not None and runner.epoch >= self.begin_epoch:
@@ -56,6 +66,8 @@ class SDKDPhaseHook(Hook):
         old = float(model.k)
         if old != self.k:
             model.k.fill_(self.k)
-            runner.logger.info(f'SDKD: phase 2 from iteration {runner.iter + 1} (epoch '
-                               f'{runner.epoch + 1}): k {old:g} -> {self.k:g}, the student now '
-                               'also learns from the proxy teacher.')
+            runner.logger.info(
+                f'SDKD: phase 2 from iteration {runner.iter + 1} (epoch '
+                f'{runner.epoch + 1}): k {old:g} -> {self.k:g}, the student now '
+                'also learns from the proxy teacher.'
+            )

@@ -1,4 +1,5 @@
 """The teacher's own validation score, logged once before distillation as the reference."""
+
 from typing import Dict, Optional
 
 import torch
@@ -6,8 +7,6 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmkd.registry import HOOKS
-
-
 
 
 def evaluate_on_val(runner) -> Dict[str, float]:
@@ -51,10 +50,16 @@ class TeacherReferenceHook(Hook):
         for name in names:  # one teacher: plain metric names; several: '<teacher>/<metric>'
             with model.predicting_with_teacher(name):
                 metrics = evaluate_on_val(runner)
-            self.metrics.update(metrics if len(names) == 1 else
-                                {f'{name}/{k}': v for k, v in metrics.items()})
-        runner.logger.info('Teacher reference: ' + ', '.join(
-            f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}' for k, v in self.metrics.items()))
+            self.metrics.update(
+                metrics if len(names) == 1 else {f'{name}/{k}': v for k, v in metrics.items()}
+            )
+        runner.logger.info(
+            'Teacher reference: '
+            + ', '.join(
+                f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}'
+                for k, v in self.metrics.items()
+            )
+        )
         runner.message_hub.update_info('teacher_metrics', self.metrics)
         for key, value in self.metrics.items():
             if isinstance(value, (int, float)):

@@ -5,6 +5,7 @@ by module path (``backbone.layer3``) without any backbone-specific code. The bac
 in-place activations, so a forward hook on any module (e.g. a BN before its ReLU) keeps the value
 that module produced.
 """
+
 from typing import Sequence, Tuple
 
 import torch.nn as nn
@@ -24,12 +25,14 @@ DEFAULT_INIT_CFG = [
 def normalize_out_indices(out_indices: Sequence[int], num_stages: int) -> Tuple[int, ...]:
     """Turn possibly negative stage indices into sorted non-negative ones, rejecting bad values."""
     if isinstance(out_indices, int):
-        out_indices = (out_indices, )
+        out_indices = (out_indices,)
     result = []
     for index in out_indices:
         if not -num_stages <= index < num_stages:
-            raise ValueError(f'out_indices must lie in [-{num_stages}, {num_stages - 1}] for a '
-                             f'{num_stages}-stage backbone, got {tuple(out_indices)}')
+            raise ValueError(
+                f'out_indices must lie in [-{num_stages}, {num_stages - 1}] for a '
+                f'{num_stages}-stage backbone, got {tuple(out_indices)}'
+            )
         result.append(index % num_stages)
     return tuple(sorted(set(result)))
 
@@ -41,8 +44,9 @@ class CIFARBackbone(BaseModule):
     of the stages in ``out_indices`` (before any global pooling), like mmpretrain backbones.
     """
 
-    def __init__(self, num_stages: int, out_indices: Sequence[int] = (-1, ),
-                 init_cfg=DEFAULT_INIT_CFG) -> None:
+    def __init__(
+        self, num_stages: int, out_indices: Sequence[int] = (-1,), init_cfg=DEFAULT_INIT_CFG
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.num_stages = num_stages
         self.out_indices = normalize_out_indices(out_indices, num_stages)

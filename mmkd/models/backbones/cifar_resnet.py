@@ -3,12 +3,14 @@
 They differ from mmpretrain's ``ResNet_CIFAR`` (an ImageNet ResNet with a CIFAR stem, 4 wide
 stages): these are He et al.'s 3-stage, 6n+2 layer networks, with 1x1-conv (option B) shortcuts.
 """
+
 from typing import Optional, Sequence
 
 import torch.nn as nn
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from .cifar_base import DEFAULT_INIT_CFG, CIFARBackbone
 
 
@@ -30,7 +32,8 @@ class BasicBlock(nn.Module):
         if stride != 1 or in_channels != out_channels:
             self.downsample = nn.Sequential(
                 nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),
-                nn.BatchNorm2d(out_channels))
+                nn.BatchNorm2d(out_channels),
+            )
 
     def forward(self, x: Tensor) -> Tensor:
         identity = x if self.downsample is None else self.downsample(x)
@@ -74,16 +77,20 @@ class CIFARResNet(CIFARBackbone):
 
     num_stages = 3
 
-    def __init__(self,
-                 depth: int,
-                 width_multiplier: int = 1,
-                 stem_channels: Optional[int] = None,
-                 out_indices: Sequence[int] = (-1, ),
-                 init_cfg=DEFAULT_INIT_CFG) -> None:
+    def __init__(
+        self,
+        depth: int,
+        width_multiplier: int = 1,
+        stem_channels: Optional[int] = None,
+        out_indices: Sequence[int] = (-1,),
+        init_cfg=DEFAULT_INIT_CFG,
+    ) -> None:
         super().__init__(self.num_stages, out_indices, init_cfg)
         if depth < 8 or (depth - 2) % 6 != 0:
-            raise ValueError('CIFARResNet depth must be 6n+2 with n >= 1 '
-                             f'(8, 14, 20, 32, 44, 56, 110, ...), got {depth}')
+            raise ValueError(
+                'CIFARResNet depth must be 6n+2 with n >= 1 '
+                f'(8, 14, 20, 32, 44, 56, 110, ...), got {depth}'
+            )
         if width_multiplier < 1:
             raise ValueError(f'width_multiplier must be >= 1, got {width_multiplier}')
         self.depth = depth
@@ -94,7 +101,8 @@ class CIFARResNet(CIFARBackbone):
         widths = [16 * width_multiplier, 32 * width_multiplier, 64 * width_multiplier]
 
         self.stem = nn.Sequential(
-            conv3x3(3, stem_channels), nn.BatchNorm2d(stem_channels), nn.ReLU())
+            conv3x3(3, stem_channels), nn.BatchNorm2d(stem_channels), nn.ReLU()
+        )
         in_channels = stem_channels
         for i, width in enumerate(widths):
             stride = 1 if i == 0 else 2

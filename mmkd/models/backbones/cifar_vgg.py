@@ -1,9 +1,11 @@
 """The CIFAR VGGs with BatchNorm of the KD literature (CRD / DKD / mdistiller zoo)."""
+
 from typing import Sequence
 
 import torch.nn as nn
 
 from mmkd.registry import MODELS
+
 from .cifar_base import DEFAULT_INIT_CFG, CIFARBackbone
 
 # Conv widths of the 5 stages for each depth (depth = number of convs + 3 classifier layers of
@@ -46,10 +48,9 @@ class CIFARVGG(CIFARBackbone):
 
     num_stages = 5
 
-    def __init__(self,
-                 depth: int,
-                 out_indices: Sequence[int] = (-1, ),
-                 init_cfg=DEFAULT_INIT_CFG) -> None:
+    def __init__(
+        self, depth: int, out_indices: Sequence[int] = (-1,), init_cfg=DEFAULT_INIT_CFG
+    ) -> None:
         super().__init__(self.num_stages, out_indices, init_cfg)
         if depth not in ARCH_SETTINGS:
             raise ValueError(f'CIFARVGG depth must be one of {sorted(ARCH_SETTINGS)}, got {depth}')
@@ -58,8 +59,11 @@ class CIFARVGG(CIFARBackbone):
         for i, widths in enumerate(ARCH_SETTINGS[depth]):
             layers = [nn.MaxPool2d(2, 2)] if i in (1, 2, 3) else []
             for width in widths:
-                layers += [nn.Conv2d(in_channels, width, 3, padding=1),
-                           nn.BatchNorm2d(width), nn.ReLU()]
+                layers += [
+                    nn.Conv2d(in_channels, width, 3, padding=1),
+                    nn.BatchNorm2d(width),
+                    nn.ReLU(),
+                ]
                 in_channels = width
             self.add_module(f'layer{i + 1}', nn.Sequential(*layers))
         self.out_channels = [widths[-1] for widths in ARCH_SETTINGS[depth]]

@@ -1,4 +1,5 @@
 """Wide ResNets (Zagoruyko & Komodakis, 2016) for 32x32 inputs, as used in the KD literature."""
+
 from typing import Sequence
 
 import torch.nn as nn
@@ -6,6 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from .cifar_base import DEFAULT_INIT_CFG, CIFARBackbone
 
 
@@ -16,8 +18,9 @@ class PreActBlock(nn.Module):
     reference WRN); otherwise the shortcut is the raw input.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1,
-                 drop_rate: float = 0.0) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, stride: int = 1, drop_rate: float = 0.0
+    ) -> None:
         super().__init__()
         self.bn1 = nn.BatchNorm2d(in_channels)
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, padding=1, bias=False)
@@ -71,16 +74,19 @@ class WideResNet(CIFARBackbone):
 
     num_stages = 3
 
-    def __init__(self,
-                 depth: int,
-                 widen_factor: int = 1,
-                 drop_rate: float = 0.0,
-                 out_indices: Sequence[int] = (-1, ),
-                 init_cfg=DEFAULT_INIT_CFG) -> None:
+    def __init__(
+        self,
+        depth: int,
+        widen_factor: int = 1,
+        drop_rate: float = 0.0,
+        out_indices: Sequence[int] = (-1,),
+        init_cfg=DEFAULT_INIT_CFG,
+    ) -> None:
         super().__init__(self.num_stages, out_indices, init_cfg)
         if depth < 10 or (depth - 4) % 6 != 0:
-            raise ValueError('WideResNet depth must be 6n+4 with n >= 1 '
-                             f'(10, 16, 22, 28, 40, ...), got {depth}')
+            raise ValueError(
+                f'WideResNet depth must be 6n+4 with n >= 1 (10, 16, 22, 28, 40, ...), got {depth}'
+            )
         if widen_factor < 1:
             raise ValueError(f'widen_factor must be >= 1, got {widen_factor}')
         self.depth = depth

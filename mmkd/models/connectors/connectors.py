@@ -3,6 +3,7 @@
 They are explicit and configured per loss (``connector=dict(type='mmkd.ConvConnector', ...)``):
 mmkd never resizes or projects silently. Trainable connectors are saved with the student.
 """
+
 from typing import Optional
 
 import torch.nn.functional as F
@@ -37,8 +38,9 @@ class ConvConnector(nn.Module):
     This is FitNet's regressor. It works on (N, C) vectors too (as a linear layer).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, norm: bool = True,
-                 resize_mode: str = 'bilinear') -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, norm: bool = True, resize_mode: str = 'bilinear'
+    ) -> None:
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
         self.proj = nn.Conv2d(in_channels, out_channels, 1, bias=not norm)
@@ -50,7 +52,8 @@ class ConvConnector(nn.Module):
             raise ValueError(
                 f'ConvConnector expects {self.in_channels} student channels but got '
                 f'{student.shape[1]} (shape {tuple(student.shape)}); set in_channels='
-                f'{student.shape[1]}.')
+                f'{student.shape[1]}.'
+            )
         flat = student.dim() == 2
         x = student[:, :, None, None] if flat else student
         x = _resize_like(self.norm(self.proj(x)), teacher, self.resize_mode, False)

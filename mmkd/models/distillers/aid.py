@@ -25,6 +25,7 @@ run loads into the ordinary mmseg / mmpretrain teacher model; resuming refills t
 :class:`AIDEarlyStopHook` stops when the teacher's validation metric drops too far and writes the
 kept teacher to ``adapted_teacher.pth``.
 """
+
 import copy
 from typing import Any, Dict, List, Mapping, Optional, Union
 
@@ -33,12 +34,18 @@ from mmengine.model import BaseModel
 from torch import Tensor, nn
 
 from mmkd.models.build import build_model, resolve_model_cfg
-from mmkd.models.frozen import (FrozenModelsMixin, build_loss, freeze, load_weights_or_warn,
-                                merge_data_preprocessor)
+from mmkd.models.frozen import (
+    FrozenModelsMixin,
+    build_loss,
+    freeze,
+    load_weights_or_warn,
+    merge_data_preprocessor,
+)
 from mmkd.models.losses.utils import labels_from_data_samples
 from mmkd.registry import MODELS
 from mmkd.taps import FeatureTaps
 from mmkd.utils.errors import ConfigError
+
 from .base import _num_classes, weighted_losses
 
 
@@ -66,20 +73,22 @@ class AIDTeacherAdapter(FrozenModelsMixin, BaseModel):
 
     frozen_modules = ('original_teacher', 'reference_student')
 
-    def __init__(self,
-                 teacher: Mapping[str, Any],
-                 reference_student: Mapping[str, Any],
-                 teacher_ckpt: Optional[str] = None,
-                 reference_student_ckpt: Optional[str] = None,
-                 taps: Optional[Mapping[str, Union[str, Mapping[str, str]]]] = None,
-                 relation: Optional[Mapping[str, Any]] = None,
-                 anchor: Optional[Mapping[str, Any]] = None,
-                 alpha: float = 1.0,
-                 beta: float = 1.0,
-                 task_loss_weight: float = 1.0,
-                 data_preprocessor: Optional[Mapping[str, Any]] = None,
-                 init_cfg: Optional[Mapping[str, Any]] = None,
-                 **unknown: Any) -> None:
+    def __init__(
+        self,
+        teacher: Mapping[str, Any],
+        reference_student: Mapping[str, Any],
+        teacher_ckpt: Optional[str] = None,
+        reference_student_ckpt: Optional[str] = None,
+        taps: Optional[Mapping[str, Union[str, Mapping[str, str]]]] = None,
+        relation: Optional[Mapping[str, Any]] = None,
+        anchor: Optional[Mapping[str, Any]] = None,
+        alpha: float = 1.0,
+        beta: float = 1.0,
+        task_loss_weight: float = 1.0,
+        data_preprocessor: Optional[Mapping[str, Any]] = None,
+        init_cfg: Optional[Mapping[str, Any]] = None,
+        **unknown: Any,
+    ) -> None:
         self.reject_unknown_keys(unknown)
         teacher_cfg = merge_data_preprocessor(resolve_model_cfg(teacher), data_preprocessor)
         student_cfg = resolve_model_cfg(reference_student)
@@ -89,31 +98,42 @@ class AIDTeacherAdapter(FrozenModelsMixin, BaseModel):
         self.reference_student = build_model(student_cfg)
         t_classes, s_classes = _num_classes(self.teacher), _num_classes(self.reference_student)
         if t_classes is not None and s_classes is not None and t_classes != s_classes:
-            raise ConfigError(f'teacher predicts {t_classes} classes but the reference student '
-                              f'{s_classes}: set the same num_classes in both heads.')
+            raise ConfigError(
+                f'teacher predicts {t_classes} classes but the reference student '
+                f'{s_classes}: set the same num_classes in both heads.'
+            )
 
         paths = self._tap_paths(taps)
-        self.relation = build_loss(relation or dict(type='mmkd.IntraClassRelation', tau=4.0),
-                                   'model.relation')
-        self.anchor = build_loss(anchor or dict(type='mmkd.KLDivergence', tau=1.0),
-                                 'model.anchor')
+        self.relation = build_loss(
+            relation or dict(type='mmkd.IntraClassRelation', tau=4.0), 'model.relation'
+        )
+        self.anchor = build_loss(anchor or dict(type='mmkd.KLDivergence', tau=1.0), 'model.anchor')
         self.alpha, self.beta = float(alpha), float(beta)
         self.task_loss_weight = float(task_loss_weight)
         if min(self.alpha, self.beta, self.task_loss_weight) < 0:
-            raise ConfigError('model.alpha, model.beta and model.task_loss_weight must be >= 0, '
-                              f'got {self.alpha}, {self.beta}, {self.task_loss_weight}.')
+            raise ConfigError(
+                'model.alpha, model.beta and model.task_loss_weight must be >= 0, '
+                f'got {self.alpha}, {self.beta}, {self.task_loss_weight}.'
+            )
 
         # Checked after the config, so every config mistake is reported before loading.
         self.teacher_ckpt, self.reference_student_ckpt = teacher_ckpt, reference_student_ckpt
         load_weights_or_warn(self.teacher, teacher_ckpt, 'teacher')
-        freeze(load_weights_or_warn(self.reference_student, reference_student_ckpt,
-                                    'reference student'))
+        freeze(
+            load_weights_or_warn(
+                self.reference_student, reference_student_ckpt, 'reference student'
+            )
+        )
         self.original_teacher = freeze(copy.deepcopy(self.teacher))
-        self.taps = {'teacher': FeatureTaps(self.teacher, {'logits': paths['teacher']}, 'teacher'),
-                     'original_teacher': FeatureTaps(self.original_teacher,
-                                                     {'logits': paths['teacher']}, 'teacher'),
-                     'reference_student': FeatureTaps(self.reference_student,
-                                                      {'logits': paths['student']}, 'student')}
+        self.taps = {
+            'teacher': FeatureTaps(self.teacher, {'logits': paths['teacher']}, 'teacher'),
+            'original_teacher': FeatureTaps(
+                self.original_teacher, {'logits': paths['teacher']}, 'teacher'
+            ),
+            'reference_student': FeatureTaps(
+                self.reference_student, {'logits': paths['student']}, 'student'
+            ),
+        }
         self._register_state_dict_hook(_teacher_only_state_dict)
         self._register_load_state_dict_pre_hook(self._from_teacher_state_dict)
 
@@ -121,31 +141,36 @@ class AIDTeacherAdapter(FrozenModelsMixin, BaseModel):
     def _tap_paths(taps: Optional[Mapping[str, Any]]) -> Dict[str, str]:
         taps = dict(taps or {})
         if set(taps) != {'logits'}:
-            raise ConfigError(f'model.taps: AID reads one tap, `logits`; got {sorted(taps)}. '
-                              "E.g. taps=dict(logits='decode_head.conv_seg').")
+            raise ConfigError(
+                f'model.taps: AID reads one tap, `logits`; got {sorted(taps)}. '
+                "E.g. taps=dict(logits='decode_head.conv_seg')."
+            )
         where = taps['logits']
         if isinstance(where, str):
             return {'teacher': where, 'student': where}
         if set(where) != {'teacher', 'student'}:
-            raise ConfigError("model.taps.logits: give a module path or dict(teacher='...', "
-                              "student='...').")
+            raise ConfigError(
+                "model.taps.logits: give a module path or dict(teacher='...', student='...')."
+            )
         return dict(where)
 
     # ------------------------------------------------------------------- frozen models
     def init_weights(self) -> None:
         """Nothing to initialise: every model's weights come from its checkpoint."""
 
-    def _from_teacher_state_dict(self, state_dict: Dict[str, Tensor], prefix: str,
-                                 *args: Any) -> None:
+    def _from_teacher_state_dict(
+        self, state_dict: Dict[str, Tensor], prefix: str, *args: Any
+    ) -> None:
         # Checkpoints hold the teacher under its plain keys; move them under `teacher.` (the
         # mixin has already refilled the frozen models' keys).
         own = tuple(f'{prefix}{name}.' for name in ('teacher', *self.frozen_modules))
         for key in [k for k in state_dict if k.startswith(prefix) and not k.startswith(own)]:
-            state_dict[f'{prefix}teacher.{key[len(prefix):]}'] = state_dict.pop(key)
+            state_dict[f'{prefix}teacher.{key[len(prefix) :]}'] = state_dict.pop(key)
 
     # --------------------------------------------------------------------------- steps
-    def forward(self, inputs: Tensor, data_samples: Optional[List[Any]] = None,
-                mode: str = 'tensor') -> Any:
+    def forward(
+        self, inputs: Tensor, data_samples: Optional[List[Any]] = None, mode: str = 'tensor'
+    ) -> Any:
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':
@@ -182,12 +207,13 @@ class AIDTeacherAdapter(FrozenModelsMixin, BaseModel):
         return losses
 
 
-def _teacher_only_state_dict(module: nn.Module, state_dict: Dict[str, Tensor], prefix: str,
-                             local_metadata: Any) -> None:
+def _teacher_only_state_dict(
+    module: nn.Module, state_dict: Dict[str, Tensor], prefix: str, local_metadata: Any
+) -> None:
     """Keep the teacher's weights only, under its plain keys (loadable by upstream tools)."""
     teacher = prefix + 'teacher.'
     for key in list(state_dict):
         if key.startswith(teacher):
-            state_dict[prefix + key[len(teacher):]] = state_dict.pop(key)
+            state_dict[prefix + key[len(teacher) :]] = state_dict.pop(key)
         elif key.startswith(prefix):
             del state_dict[key]

@@ -14,6 +14,7 @@ Checkpoints hold the student and the trainable distillation modules (the terms' 
 losses, ``terms.<name>.connector.*``), never the frozen teacher. Checkpoints written before the
 terms (``connectors.<name>.*``) load through a renaming pre-hook.
 """
+
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
@@ -22,11 +23,17 @@ from mmengine.model import BaseModel
 from torch import Tensor, nn
 
 from mmkd.models.build import build_model, resolve_model_cfg
-from mmkd.models.frozen import (FrozenModelsMixin, build_loss, freeze, load_weights_or_warn,
-                                merge_data_preprocessor)
+from mmkd.models.frozen import (
+    FrozenModelsMixin,
+    build_loss,
+    freeze,
+    load_weights_or_warn,
+    merge_data_preprocessor,
+)
 from mmkd.registry import MODELS
 from mmkd.taps import FeatureTaps
 from mmkd.utils.errors import ConfigError, did_you_mean
+
 from .term import DistillTerm, legacy_term_keys
 
 TapConfig = Union[str, Mapping[str, str]]
@@ -42,8 +49,11 @@ def _num_classes(model: nn.Module) -> Optional[int]:
 
 def _normalisation(model_cfg: Mapping[str, Any]) -> Tuple:
     pre = model_cfg.get('data_preprocessor') or {}
-    return (tuple(pre.get('mean') or ()), tuple(pre.get('std') or ()),
-            bool(pre.get('bgr_to_rgb', pre.get('to_rgb', False))))
+    return (
+        tuple(pre.get('mean') or ()),
+        tuple(pre.get('std') or ()),
+        bool(pre.get('bgr_to_rgb', pre.get('to_rgb', False))),
+    )
 
 
 @MODELS.register_module()
@@ -82,17 +92,19 @@ class Distiller(FrozenModelsMixin, BaseModel):
     tap_roles: Tuple[str, ...] = ('student', 'teacher')
     frozen_modules = ('teachers',)
 
-    def __init__(self,
-                 student: Mapping[str, Any],
-                 teacher: Optional[Mapping[str, Any]] = None,
-                 teacher_ckpt: Optional[str] = None,
-                 teachers: Optional[Mapping[str, Mapping[str, Any]]] = None,
-                 taps: Optional[Mapping[str, TapConfig]] = None,
-                 losses: Optional[Mapping[str, Mapping[str, Any]]] = None,
-                 student_loss_weight: float = 1.0,
-                 data_preprocessor: Optional[Mapping[str, Any]] = None,
-                 init_cfg: Optional[Mapping[str, Any]] = None,
-                 **unknown: Any) -> None:
+    def __init__(
+        self,
+        student: Mapping[str, Any],
+        teacher: Optional[Mapping[str, Any]] = None,
+        teacher_ckpt: Optional[str] = None,
+        teachers: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        taps: Optional[Mapping[str, TapConfig]] = None,
+        losses: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        student_loss_weight: float = 1.0,
+        data_preprocessor: Optional[Mapping[str, Any]] = None,
+        init_cfg: Optional[Mapping[str, Any]] = None,
+        **unknown: Any,
+    ) -> None:
         self.reject_unknown_keys(unknown)
         teacher_specs = _teacher_specs(teacher, teacher_ckpt, teachers)
         student_cfg = merge_data_preprocessor(resolve_model_cfg(student), data_preprocessor)
@@ -103,22 +115,29 @@ class Distiller(FrozenModelsMixin, BaseModel):
                 raise ConfigError(
                     f'student and {name} normalise images differently (data_preprocessor mean/'
                     f'std/bgr_to_rgb: {s_norm} vs {t_norm}), but both see the same batch. '
-                    'Give them the same data_preprocessor.')
+                    'Give them the same data_preprocessor.'
+                )
         super().__init__(init_cfg=init_cfg)
         self.student = build_model(student_cfg)
         # One preprocessing for all: the teachers see exactly the student's batch.
         self.data_preprocessor = self.student.data_preprocessor
-        self.teachers = nn.ModuleDict({name: build_model(cfg)
-                                       for name, (cfg, _) in teacher_specs.items()})
+        self.teachers = nn.ModuleDict(
+            {name: build_model(cfg) for name, (cfg, _) in teacher_specs.items()}
+        )
         self._check_label_spaces()
 
         self.tap_paths = self._split_taps(taps or {})
-        self.taps = {role: FeatureTaps(self._model_for_role(role), paths, role)
-                     for role, paths in self.tap_paths.items()
-                     if role in self.tap_roles and role != 'teacher' and role not in self.teachers}
-        self.teacher_taps = {name: FeatureTaps(model, self._teacher_tap_paths(name),
-                                               'teacher' if len(self.teachers) == 1 else name)
-                             for name, model in self.teachers.items()}
+        self.taps = {
+            role: FeatureTaps(self._model_for_role(role), paths, role)
+            for role, paths in self.tap_paths.items()
+            if role in self.tap_roles and role != 'teacher' and role not in self.teachers
+        }
+        self.teacher_taps = {
+            name: FeatureTaps(
+                model, self._teacher_tap_paths(name), 'teacher' if len(self.teachers) == 1 else name
+            )
+            for name, model in self.teachers.items()
+        }
         self.terms = nn.ModuleDict()  # loss name -> DistillTerm
         for name, cfg in (losses or {}).items():
             self._add_loss(name, dict(cfg))
@@ -136,8 +155,10 @@ class Distiller(FrozenModelsMixin, BaseModel):
     def teacher(self) -> nn.Module:
         """The teacher, for methods and tools that work with exactly one."""
         if len(self.teachers) != 1:
-            raise ConfigError(f'{type(self).__name__} has {len(self.teachers)} teachers '
-                              f'({", ".join(self.teachers)}); this needs exactly one.')
+            raise ConfigError(
+                f'{type(self).__name__} has {len(self.teachers)} teachers '
+                f'({", ".join(self.teachers)}); this needs exactly one.'
+            )
         return next(iter(self.teachers.values()))
 
     # ----------------------------------------------------------------------------- building
@@ -157,8 +178,10 @@ class Distiller(FrozenModelsMixin, BaseModel):
                 continue
             extra = set(where) - set(roles)
             if extra:
-                raise ConfigError(f'tap {name!r}: unknown role(s) {sorted(extra)}; give a module '
-                                  f"path string or a dict with keys among {roles}.")
+                raise ConfigError(
+                    f'tap {name!r}: unknown role(s) {sorted(extra)}; give a module '
+                    f'path string or a dict with keys among {roles}.'
+                )
             for role, path in where.items():
                 per_role[role][name] = path
         return per_role
@@ -166,31 +189,45 @@ class Distiller(FrozenModelsMixin, BaseModel):
     def _teacher_tap_paths(self, name: str) -> Dict[str, str]:
         return {**self.tap_paths['teacher'], **self.tap_paths.get(name, {})}
 
-    def _add_loss(self, name: str, cfg: Dict[str, Any], trained: str = 'student',
-                  target: str = 'teacher', key: Optional[str] = None,
-                  scale: Optional[str] = None) -> None:
+    def _add_loss(
+        self,
+        name: str,
+        cfg: Dict[str, Any],
+        trained: str = 'student',
+        target: str = 'teacher',
+        key: Optional[str] = None,
+        scale: Optional[str] = None,
+    ) -> None:
         """Build the term of one loss config: the ``trained`` and ``target`` roles name its
         taps (``student='logits', teacher='logits'``); see :class:`DistillTerm` for the rest."""
         where = f'losses.{name}'
         tap_names = {role: cfg.pop(role) for role in self.tap_roles if role in cfg}
         if not tap_names:
-            raise ConfigError(f"{where}: name the taps it reads, e.g. student='logits', "
-                              "teacher='logits'.")
+            raise ConfigError(
+                f"{where}: name the taps it reads, e.g. student='logits', teacher='logits'."
+            )
         if set(tap_names) != {trained, target}:
-            raise ConfigError(f'{where}: give the taps of {trained}= and {target}= (the tensor '
-                              f'it trains and its target), got {sorted(tap_names)}.')
+            raise ConfigError(
+                f'{where}: give the taps of {trained}= and {target}= (the tensor '
+                f'it trains and its target), got {sorted(tap_names)}.'
+            )
         for role, tap in tap_names.items():
             # every teacher must have a teacher tap; a role without taps of its own (SDKD's
             # proxy while building) reads the student's paths
-            owners = (list(self.teacher_taps.values()) if role == 'teacher'
-                      else [self.taps.get(role, self.taps['student'])])
+            owners = (
+                list(self.teacher_taps.values())
+                if role == 'teacher'
+                else [self.taps.get(role, self.taps['student'])]
+            )
             for taps in owners:
                 if tap in taps:
                     continue
                 known = sorted(taps.specs)
-                raise ConfigError(f'{where}: {role}={tap!r} is not a tap.'
-                                  f'{did_you_mean(tap, known)} Declared taps: {known}. '
-                                  'Add it to `taps` or fix the name.')
+                raise ConfigError(
+                    f'{where}: {role}={tap!r} is not a tap.'
+                    f'{did_you_mean(tap, known)} Declared taps: {known}. '
+                    'Add it to `taps` or fix the name.'
+                )
         connector = cfg.pop('connector', None)
         teacher_transform = cfg.pop('teacher_transform', None)
         combine = cfg.pop('teacher_combine', 'mean')
@@ -200,9 +237,16 @@ class Distiller(FrozenModelsMixin, BaseModel):
         if teacher_transform is not None:
             teacher_transform = MODELS.build(teacher_transform)
         self.terms[name] = DistillTerm(
-            name, loss, trained=(trained, tap_names[trained]), target=(target, tap_names[target]),
-            connector=connector, teacher_transform=teacher_transform, combine=combine, key=key,
-            scale=scale)
+            name,
+            loss,
+            trained=(trained, tap_names[trained]),
+            target=(target, tap_names[target]),
+            connector=connector,
+            teacher_transform=teacher_transform,
+            combine=combine,
+            key=key,
+            scale=scale,
+        )
 
     def _check_label_spaces(self) -> None:
         s = _num_classes(self.student)
@@ -213,7 +257,8 @@ class Distiller(FrozenModelsMixin, BaseModel):
                 raise ConfigError(
                     f'student predicts {s} classes but {who} {t}: they must share the label '
                     'space for logit distillation. Set the same num_classes in both heads (and '
-                    'train the teacher on the same dataset).')
+                    'train the teacher on the same dataset).'
+                )
 
     # -------------------------------------------------------------------- teacher handling
     def init_weights(self) -> None:
@@ -229,8 +274,9 @@ class Distiller(FrozenModelsMixin, BaseModel):
                 with torch.no_grad():
                     taps.run(self.teachers[name], inputs, mode='tensor')
 
-    def forward(self, inputs: Tensor, data_samples: Optional[List[Any]] = None,
-                mode: str = 'tensor') -> Any:
+    def forward(
+        self, inputs: Tensor, data_samples: Optional[List[Any]] = None, mode: str = 'tensor'
+    ) -> Any:
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':
@@ -293,20 +339,23 @@ class Distiller(FrozenModelsMixin, BaseModel):
             self._predict_with = None
 
 
-def weighted_losses(losses: Dict[str, Tensor], prefix: str,
-                    weight: float) -> Dict[str, Tensor]:
+def weighted_losses(losses: Dict[str, Tensor], prefix: str, weight: float) -> Dict[str, Tensor]:
     """A model's loss dict under ``prefix.``, its ``loss`` terms scaled by ``weight``
     (accuracies and other logged values unchanged)."""
     return {f'{prefix}.{k}': (v * weight if 'loss' in k else v) for k, v in losses.items()}
 
 
-def _teacher_specs(teacher: Optional[Mapping[str, Any]], teacher_ckpt: Optional[str],
-                   teachers: Optional[Mapping[str, Mapping[str, Any]]]
-                   ) -> Dict[str, Tuple[Dict[str, Any], Optional[str]]]:
+def _teacher_specs(
+    teacher: Optional[Mapping[str, Any]],
+    teacher_ckpt: Optional[str],
+    teachers: Optional[Mapping[str, Mapping[str, Any]]],
+) -> Dict[str, Tuple[Dict[str, Any], Optional[str]]]:
     """name -> (resolved model config, checkpoint) from ``teacher`` or ``teachers``."""
     if (teacher is None) == (teachers is None):
-        raise ConfigError('give the teacher as teacher=<model config> (+ teacher_ckpt) or several '
-                          'as teachers=dict(<name>=dict(model=..., ckpt=...)), not both or none.')
+        raise ConfigError(
+            'give the teacher as teacher=<model config> (+ teacher_ckpt) or several '
+            'as teachers=dict(<name>=dict(model=..., ckpt=...)), not both or none.'
+        )
     if teacher is not None:
         return {'teacher': (resolve_model_cfg(teacher), teacher_ckpt)}
     if teacher_ckpt is not None:
@@ -316,11 +365,15 @@ def _teacher_specs(teacher: Optional[Mapping[str, Any]], teacher_ckpt: Optional[
     specs = {}
     for name, spec in teachers.items():
         if not isinstance(spec, Mapping) or 'model' not in spec or set(spec) - {'model', 'ckpt'}:
-            raise ConfigError(f'teachers.{name}: give dict(model=<model config>, ckpt=<path>), '
-                              f'got keys {sorted(spec) if isinstance(spec, Mapping) else spec}.')
+            raise ConfigError(
+                f'teachers.{name}: give dict(model=<model config>, ckpt=<path>), '
+                f'got keys {sorted(spec) if isinstance(spec, Mapping) else spec}.'
+            )
         if name in ('student', 'teacher') or not name.isidentifier():
-            raise ConfigError(f'teachers.{name}: pick another name (an identifier other than '
-                              "'student' and 'teacher').")
+            raise ConfigError(
+                f'teachers.{name}: pick another name (an identifier other than '
+                "'student' and 'teacher')."
+            )
         specs[name] = (resolve_model_cfg(spec['model']), spec.get('ckpt'))
     return specs
 

@@ -28,6 +28,7 @@ restored on resume), switched by :class:`SDKDPhaseHook`. Logged keys: ``student.
 ``proxy.<task losses>``, ``proxy.loss_kd_teacher``, ``proxy.loss_feat_student``,
 ``proxy.loss_kd_student`` (L_PT); ``sdkd.k``.
 """
+
 import copy
 import inspect
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
@@ -39,6 +40,7 @@ from torch.func import functional_call
 from mmkd.registry import MODELS
 from mmkd.taps import FeatureTaps
 from mmkd.utils.errors import ConfigError
+
 from .base import Distiller, weighted_losses
 
 # loss name: (logged key, trained role, target role, tap); each becomes a DistillTerm. The PHASED
@@ -53,8 +55,14 @@ TERMS = {
     'proxy_kd_student': ('proxy.loss_kd_student', 'proxy', 'student', 'logits'),
 }
 PHASED = ('kd_proxy', 'feat_proxy')
-DEFAULT_WEIGHTS = dict(kd=1.0, kd_proxy=1.0, feat_proxy=1.0, proxy_task=1.0,
-                       proxy_kd_teacher=1.0, proxy_feat_student=1.0)
+DEFAULT_WEIGHTS = dict(
+    kd=1.0,
+    kd_proxy=1.0,
+    feat_proxy=1.0,
+    proxy_task=1.0,
+    proxy_kd_teacher=1.0,
+    proxy_feat_student=1.0,
+)
 PROBE_SIZE = 64  # input side of the build-time forward that finds the fusion channels
 
 
@@ -91,51 +99,65 @@ class SDKD(Distiller):
 
     tap_roles = ('student', 'teacher', 'proxy')
 
-    def __init__(self,
-                 student: Mapping[str, Any],
-                 teacher: Optional[Mapping[str, Any]] = None,
-                 fusion: Union[str, Mapping[str, str], None] = None,
-                 ffb: Optional[Mapping[str, Any]] = None,
-                 tau: float = 4.0,
-                 lambda_: float = 1.0,
-                 k: float = 0.0,
-                 response_loss: Optional[Mapping[str, Any]] = None,
-                 feature_loss: Optional[Mapping[str, Any]] = None,
-                 weights: Optional[Mapping[str, float]] = None,
-                 teacher_transform: Optional[Mapping[str, Any]] = None,
-                 taps: Optional[Mapping[str, Any]] = None,
-                 losses: Optional[Mapping[str, Mapping[str, Any]]] = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        student: Mapping[str, Any],
+        teacher: Optional[Mapping[str, Any]] = None,
+        fusion: Union[str, Mapping[str, str], None] = None,
+        ffb: Optional[Mapping[str, Any]] = None,
+        tau: float = 4.0,
+        lambda_: float = 1.0,
+        k: float = 0.0,
+        response_loss: Optional[Mapping[str, Any]] = None,
+        feature_loss: Optional[Mapping[str, Any]] = None,
+        weights: Optional[Mapping[str, float]] = None,
+        teacher_transform: Optional[Mapping[str, Any]] = None,
+        taps: Optional[Mapping[str, Any]] = None,
+        losses: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        **kwargs: Any,
+    ) -> None:
         taps = dict(taps or {})
         if 'logits' not in taps:
             raise ConfigError(
                 "SDKD: name the logits tap, e.g. taps=dict(logits='head.fc') (classification), "
-                "'decode_head.conv_seg' (segmentation) or 'decode_head.depth_act' (depth).")
+                "'decode_head.conv_seg' (segmentation) or 'decode_head.depth_act' (depth)."
+            )
         if 'fusion' in taps:
-            raise ConfigError("SDKD: the tap name 'fusion' is reserved; give the fusion stage as "
-                              "fusion=dict(student='backbone.layer2', teacher='backbone.layer2').")
+            raise ConfigError(
+                "SDKD: the tap name 'fusion' is reserved; give the fusion stage as "
+                "fusion=dict(student='backbone.layer2', teacher='backbone.layer2')."
+            )
         if isinstance(fusion, str):
             fusion = dict(student=fusion, teacher=fusion)
         if not isinstance(fusion, Mapping) or set(fusion) != {'student', 'teacher'}:
-            raise ConfigError("SDKD: `fusion` must be dict(student='<module path>', "
-                              f"teacher='<module path>') (or one path for both), got {fusion!r}.")
+            raise ConfigError(
+                "SDKD: `fusion` must be dict(student='<module path>', "
+                f"teacher='<module path>') (or one path for both), got {fusion!r}."
+            )
         clash = sorted(set(losses or {}) & set(TERMS))
         if clash:
-            raise ConfigError(f'SDKD: losses {clash} are SDKD terms; configure them through '
-                              '`weights`, `response_loss` and `feature_loss`.')
+            raise ConfigError(
+                f'SDKD: losses {clash} are SDKD terms; configure them through '
+                '`weights`, `response_loss` and `feature_loss`.'
+            )
         unknown = sorted(set(weights or {}) - set(DEFAULT_WEIGHTS))
         if unknown:
-            raise ConfigError(f'SDKD: unknown weights {unknown}; known: {sorted(DEFAULT_WEIGHTS)}'
-                              ' (the weight of proxy.loss_kd_student is lambda_).')
+            raise ConfigError(
+                f'SDKD: unknown weights {unknown}; known: {sorted(DEFAULT_WEIGHTS)}'
+                ' (the weight of proxy.loss_kd_student is lambda_).'
+            )
         taps['fusion'] = dict(fusion)
         super().__init__(student, teacher, taps=taps, losses=losses, **kwargs)
         if len(self.teachers) != 1:
-            raise ConfigError('SDKD fuses one teacher into the proxy: give teacher=, not '
-                              f'{len(self.teachers)} teachers.')
+            raise ConfigError(
+                'SDKD fuses one teacher into the proxy: give teacher=, not '
+                f'{len(self.teachers)} teachers.'
+            )
 
         self.tap_paths['proxy'] = dict(self.tap_paths['student'])
-        self.taps['proxy'] = FeatureTaps(self._model_for_role('proxy'), self.tap_paths['proxy'],
-                                         'proxy')
+        self.taps['proxy'] = FeatureTaps(
+            self._model_for_role('proxy'), self.tap_paths['proxy'], 'proxy'
+        )
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
         self.lambda_ = float(lambda_)
         self.tau = float(tau)
@@ -154,8 +176,14 @@ class SDKD(Distiller):
             cfg[weight_key] = float(cfg.get(weight_key, 1.0)) * weight
             if target == 'teacher' and teacher_transform is not None:
                 cfg['teacher_transform'] = copy.deepcopy(dict(teacher_transform))
-            self._add_loss(name, dict(cfg, **{trained: tap, target: tap}), trained=trained,
-                           target=target, key=key, scale='k' if name in PHASED else None)
+            self._add_loss(
+                name,
+                dict(cfg, **{trained: tap, target: tap}),
+                trained=trained,
+                target=target,
+                key=key,
+                scale='k' if name in PHASED else None,
+            )
 
         ffb_cfg = dict(ffb or {})
         if 'student_channels' not in ffb_cfg or 'teacher_channels' not in ffb_cfg:
@@ -185,13 +213,16 @@ class SDKD(Distiller):
                 raise ConfigError(
                     f'SDKD: could not find the {role} fusion channels with a '
                     f'{PROBE_SIZE}x{PROBE_SIZE} forward ({err}); set ffb.student_channels and '
-                    'ffb.teacher_channels.') from err
+                    'ffb.teacher_channels.'
+                ) from err
             finally:
                 model.train(was_training)
             feat = taps['fusion']
             if not isinstance(feat, Tensor) or feat.dim() != 4:
-                raise ConfigError(f'SDKD: the {role} fusion tap {taps.specs["fusion"]} must be a '
-                                  f'(N, C, H, W) feature, got {getattr(feat, "shape", feat)}.')
+                raise ConfigError(
+                    f'SDKD: the {role} fusion tap {taps.specs["fusion"]} must be a '
+                    f'(N, C, H, W) feature, got {getattr(feat, "shape", feat)}.'
+                )
             channels.append(feat.shape[1])
         return channels[0], channels[1]
 
@@ -224,7 +255,8 @@ class SDKD(Distiller):
         handle = self.student.get_submodule(spec.path).register_forward_hook(fuse)
         try:
             with self.taps['proxy'].recording():
-                return functional_call(self.student, (params, buffers), (inputs, data_samples),
-                                       dict(mode='loss'))
+                return functional_call(
+                    self.student, (params, buffers), (inputs, data_samples), dict(mode='loss')
+                )
         finally:
             handle.remove()

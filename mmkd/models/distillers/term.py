@@ -6,6 +6,7 @@ model playing the target role: every teacher, or SDKD's one proxy or student) an
 term returns under the term's key, times the term's scale (SDKD's k) when it has one.
 A single teacher is the one-entry list of targets; nothing special-cases it.
 """
+
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
@@ -36,14 +37,23 @@ class DistillTerm(nn.Module):
             ``'k'``, a buffer its phase hook switches), or ``None``.
     """
 
-    def __init__(self, name: str, loss: nn.Module, trained: Tuple[str, str],
-                 target: Tuple[str, str], connector: Optional[nn.Module] = None,
-                 teacher_transform: Optional[nn.Module] = None, combine: str = 'mean',
-                 key: Optional[str] = None, scale: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        loss: nn.Module,
+        trained: Tuple[str, str],
+        target: Tuple[str, str],
+        connector: Optional[nn.Module] = None,
+        teacher_transform: Optional[nn.Module] = None,
+        combine: str = 'mean',
+        key: Optional[str] = None,
+        scale: Optional[str] = None,
+    ) -> None:
         super().__init__()
         if combine not in COMBINE_RULES:
-            raise ConfigError(f"losses.{name}: teacher_combine must be 'mean' or 'mean_loss', "
-                              f'got {combine!r}.')
+            raise ConfigError(
+                f"losses.{name}: teacher_combine must be 'mean' or 'mean_loss', got {combine!r}."
+            )
         # registered in this order: the parameters keep the order of the distillers before
         # terms (losses, then connectors), which an old run's optimizer state relies on
         self.loss = loss
@@ -61,8 +71,9 @@ class DistillTerm(nn.Module):
         self.key = key or f'distill.loss_{name}'
         self.scale = scale
 
-    def forward(self, trained: Tensor, targets: Sequence[Tensor],
-                data_samples: Optional[List[Any]] = None) -> Tensor:
+    def forward(
+        self, trained: Tensor, targets: Sequence[Tensor], data_samples: Optional[List[Any]] = None
+    ) -> Tensor:
         """The loss of ``trained`` against the (already detached) ``targets``."""
         if self.teacher_transform is not None:
             targets = [self.teacher_transform(t) for t in targets]
@@ -70,8 +81,9 @@ class DistillTerm(nn.Module):
             return sum(self.compare(trained, t, data_samples) for t in targets) / len(targets)
         return self.compare(trained, torch.stack(list(targets)).mean(dim=0), data_samples)
 
-    def compare(self, trained: Tensor, target: Tensor,
-                data_samples: Optional[List[Any]] = None) -> Tensor:
+    def compare(
+        self, trained: Tensor, target: Tensor, data_samples: Optional[List[Any]] = None
+    ) -> Tensor:
         """Project the trained tensor with the connector, check shapes, apply the loss."""
         if self.connector is not None:
             trained = self.connector(trained, target)
@@ -80,21 +92,28 @@ class DistillTerm(nn.Module):
             raise ConfigError(_shape_mismatch_message(self.name, trained, target, channel_free))
         if getattr(self.loss, 'needs_labels', False):  # e.g. DKD: the ground-truth class
             if data_samples is None:
-                raise ConfigError(f'losses.{self.name}: {type(self.loss).__name__} needs the '
-                                  'labels, which this distiller step does not provide.')
+                raise ConfigError(
+                    f'losses.{self.name}: {type(self.loss).__name__} needs the '
+                    'labels, which this distiller step does not provide.'
+                )
             labels = labels_from_data_samples(data_samples).to(trained.device)
             return self.loss(trained, target, labels=labels)
         return self.loss(trained, target)
 
     def extra_repr(self) -> str:
         scale = f', scale={self.scale!r}' if self.scale else ''
-        return (f'{self.trained[0]}={self.trained[1]!r} -> {self.target[0]}={self.target[1]!r}, '
-                f'combine={self.combine!r}, key={self.key!r}{scale}')
+        return (
+            f'{self.trained[0]}={self.trained[1]!r} -> {self.target[0]}={self.target[1]!r}, '
+            f'combine={self.combine!r}, key={self.key!r}{scale}'
+        )
 
 
 #: state-dict parts of the distillers before DistillTerm -> the part of a term that holds them now
-LEGACY_PARTS = {'distill_losses': 'loss', 'connectors': 'connector',
-                'teacher_transforms': 'teacher_transform'}
+LEGACY_PARTS = {
+    'distill_losses': 'loss',
+    'connectors': 'connector',
+    'teacher_transforms': 'teacher_transform',
+}
 
 
 def legacy_term_keys(keys: Iterable[str], prefix: str = '') -> Dict[str, str]:
@@ -105,7 +124,7 @@ def legacy_term_keys(keys: Iterable[str], prefix: str = '') -> Dict[str, str]:
     for key in keys:
         if not key.startswith(prefix):
             continue
-        part, _, rest = key[len(prefix):].partition('.')
+        part, _, rest = key[len(prefix) :].partition('.')
         name, _, inner = rest.partition('.')
         if part in LEGACY_PARTS and name and inner:
             renamed[key] = f'{prefix}terms.{name}.{LEGACY_PARTS[part]}.{inner}'
@@ -117,18 +136,24 @@ def _shapes_fit(student: Tensor, teacher: Tensor, channel_free: bool) -> bool:
     needs only the batch and spatial sizes to agree."""
     if not channel_free:
         return student.shape == teacher.shape
-    return (student.dim() == teacher.dim() >= 3 and student.shape[0] == teacher.shape[0]
-            and student.shape[2:] == teacher.shape[2:])
+    return (
+        student.dim() == teacher.dim() >= 3
+        and student.shape[0] == teacher.shape[0]
+        and student.shape[2:] == teacher.shape[2:]
+    )
 
 
-def _shape_mismatch_message(name: str, student: Tensor, teacher: Tensor,
-                            channel_free: bool = False) -> str:
+def _shape_mismatch_message(
+    name: str, student: Tensor, teacher: Tensor, channel_free: bool = False
+) -> str:
     s, t = tuple(student.shape), tuple(teacher.shape)
     what = 'batch or spatial size of ' if channel_free else ''
     msg = f'losses.{name}: the {what}student tensor {s} does not match the teacher tensor {t}. '
     if not channel_free and len(s) == len(t) and len(s) >= 2 and s[1] != t[1]:
-        return msg + (f"Add connector=dict(type='mmkd.ConvConnector', in_channels={s[1]}, "
-                      f'out_channels={t[1]}) to this loss.')
+        return msg + (
+            f"Add connector=dict(type='mmkd.ConvConnector', in_channels={s[1]}, "
+            f'out_channels={t[1]}) to this loss.'
+        )
     if len(s) == len(t) and len(s) > 2:
         return msg + "Add connector=dict(type='mmkd.ResizeConnector') to this loss."
     return msg + 'Tap tensors of the same kind in both models.'

@@ -9,6 +9,7 @@ It builds the *proxy teacher*'s feature at one stage from a teacher feature and 
         -> num_convs x [conv k x k - norm - act]  (Ct + Cs -> channels -> ... -> Cs)
         -> (N, Cs, Hs, Ws): a feature with the student's dimensions
 """
+
 from typing import Optional
 
 import torch
@@ -39,17 +40,19 @@ class FeatureFusionBlock(nn.Module):
         align_corners: passed to the interpolation (ignored for ``'nearest'``).
     """
 
-    def __init__(self,
-                 student_channels: int,
-                 teacher_channels: int,
-                 channels: Optional[int] = None,
-                 num_convs: int = 2,
-                 kernel_size: int = 3,
-                 norm_cfg: Optional[dict] = dict(type='BN'),  # noqa: B006 (read only)
-                 act_cfg: Optional[dict] = dict(type='ReLU'),  # noqa: B006 (read only)
-                 last_act: bool = True,
-                 resize_mode: str = 'bilinear',
-                 align_corners: bool = False) -> None:
+    def __init__(
+        self,
+        student_channels: int,
+        teacher_channels: int,
+        channels: Optional[int] = None,
+        num_convs: int = 2,
+        kernel_size: int = 3,
+        norm_cfg: Optional[dict] = dict(type='BN'),  # noqa: B006 (read only)
+        act_cfg: Optional[dict] = dict(type='ReLU'),  # noqa: B006 (read only)
+        last_act: bool = True,
+        resize_mode: str = 'bilinear',
+        align_corners: bool = False,
+    ) -> None:
         super().__init__()
         if num_convs < 1:
             raise ValueError(f'FeatureFusionBlock: num_convs must be >= 1, got {num_convs}')
@@ -62,26 +65,42 @@ class FeatureFusionBlock(nn.Module):
         self.align_corners = None if resize_mode == 'nearest' else align_corners
         widths = [self.student_channels + self.teacher_channels]
         widths += [self.channels] * (num_convs - 1) + [self.student_channels]
-        self.convs = nn.Sequential(*[
-            ConvModule(c_in, c_out, kernel_size, padding=kernel_size // 2, norm_cfg=norm_cfg,
-                       act_cfg=act_cfg if (i < num_convs - 1 or last_act) else None,
-                       inplace=False)
-            for i, (c_in, c_out) in enumerate(zip(widths[:-1], widths[1:]))
-        ])
+        self.convs = nn.Sequential(
+            *[
+                ConvModule(
+                    c_in,
+                    c_out,
+                    kernel_size,
+                    padding=kernel_size // 2,
+                    norm_cfg=norm_cfg,
+                    act_cfg=act_cfg if (i < num_convs - 1 or last_act) else None,
+                    inplace=False,
+                )
+                for i, (c_in, c_out) in enumerate(zip(widths[:-1], widths[1:]))
+            ]
+        )
 
     def forward(self, student: Tensor, teacher: Tensor) -> Tensor:
         """``student``: the proxy's own feature (N, Cs, Hs, Ws); ``teacher``: (N, Ct, Ht, Wt)."""
-        for name, x, c in (('student', student, self.student_channels),
-                           ('teacher', teacher, self.teacher_channels)):
+        for name, x, c in (
+            ('student', student, self.student_channels),
+            ('teacher', teacher, self.teacher_channels),
+        ):
             if x.dim() != 4 or x.shape[1] != c:
                 raise ValueError(
                     f'FeatureFusionBlock expects a {name} feature (N, {c}, H, W), got shape '
                     f'{tuple(x.shape)}; set ffb.{name}_channels={x.shape[1]} or tap a conv '
-                    'stage output.')
+                    'stage output.'
+                )
         if teacher.shape[0] != student.shape[0]:
-            raise ValueError(f'FeatureFusionBlock: batch sizes differ ({teacher.shape[0]} vs '
-                             f'{student.shape[0]})')
+            raise ValueError(
+                f'FeatureFusionBlock: batch sizes differ ({teacher.shape[0]} vs {student.shape[0]})'
+            )
         if teacher.shape[2:] != student.shape[2:]:
-            teacher = F.interpolate(teacher, size=student.shape[2:], mode=self.resize_mode,
-                                    align_corners=self.align_corners)
+            teacher = F.interpolate(
+                teacher,
+                size=student.shape[2:],
+                mode=self.resize_mode,
+                align_corners=self.align_corners,
+            )
         return self.convs(torch.cat([teacher.to(student.dtype), student], dim=1))

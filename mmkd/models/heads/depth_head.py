@@ -17,6 +17,7 @@ already resizes the map to the padded input size, which is what
 ``DepthEstimator.postprocess_result`` expects before it removes padding, undoes flips and resizes
 to ``ori_shape``.
 """
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -77,24 +78,29 @@ class DepthHeadMixin:
             ``out_channels`` may be omitted; any value other than 1 is rejected.
     """
 
-    def __init__(self,
-                 *,
-                 max_depth: float = 10.0,
-                 min_depth: float = 1e-3,
-                 depth_act: str = 'sigmoid',
-                 loss_decode: ConfigType = dict(type='mmseg.SiLogLoss'),  # noqa: B006 (read only)
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        *,
+        max_depth: float = 10.0,
+        min_depth: float = 1e-3,
+        depth_act: str = 'sigmoid',
+        loss_decode: ConfigType = dict(type='mmseg.SiLogLoss'),  # noqa: B006 (read only)
+        **kwargs,
+    ) -> None:
         depth_activation = DepthActivation(depth_act, min_depth, max_depth)
         for key in ('num_classes', 'out_channels'):
             if kwargs.pop(key, 1) != 1:
-                raise ValueError(f'a depth head predicts one channel: drop {key} or set it to 1 '
-                                 '(configs inheriting a segmentation head carry num_classes)')
+                raise ValueError(
+                    f'a depth head predicts one channel: drop {key} or set it to 1 '
+                    '(configs inheriting a segmentation head carry num_classes)'
+                )
         if kwargs.get('sampler') is not None:
             raise ValueError('pixel samplers work on segmentation labels; a depth head has none')
         # threshold only matters for binary segmentation; giving one silences BaseDecodeHead's
         # "threshold is not defined for binary" warning for this single-channel head.
         super().__init__(
-            num_classes=1, out_channels=1, threshold=0.0, loss_decode=loss_decode, **kwargs)
+            num_classes=1, out_channels=1, threshold=0.0, loss_decode=loss_decode, **kwargs
+        )
         self.max_depth = max_depth
         self.depth_act = depth_activation
 
@@ -106,15 +112,14 @@ class DepthHeadMixin:
         """Loss between the upsampled prediction and ``gt_depth_map``, on valid pixels only."""
         gt = torch.stack([sample.gt_depth_map.data for sample in batch_data_samples])
         gt = gt.to(depth)
-        depth = resize(
-            depth, size=gt.shape[2:], mode='bilinear', align_corners=self.align_corners)
+        depth = resize(depth, size=gt.shape[2:], mode='bilinear', align_corners=self.align_corners)
         valid = (gt > 0) & (gt <= self.max_depth)  # False for NaN too
         target = torch.where(valid, gt, torch.zeros_like(gt))
 
         losses = dict()
-        loss_modules = self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [
-            self.loss_decode
-        ]
+        loss_modules = (
+            self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
+        )
         for loss_module in loss_modules:
             value = loss_module(depth, target)
             name = loss_module.loss_name
@@ -135,4 +140,3 @@ class DepthPSPHead(DepthHeadMixin, PSPHead):
 @MODELS.register_module()
 class DepthASPPHead(DepthHeadMixin, ASPPHead):
     """mmseg's ``ASPPHead`` (atrous pyramid) predicting depth; see ``DepthHeadMixin``."""
-

@@ -4,6 +4,7 @@ A new loss is one file in this package: every module here is imported below, so 
 ``@MODELS.register_module()`` runs without an import line here (a broken file fails the
 import of mmkd, loudly). The names imported explicitly are the public API.
 """
+
 import importlib
 import pkgutil
 
@@ -22,7 +23,17 @@ for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f'{__name__}.{_module.name}')
 
 __all__ = [
-    'DistillLoss', 'KLDivergence', 'MSEFeature', 'L1Feature', 'ChannelWiseDivergence',
-    'DepthResponseLoss', 'ATLoss', 'DKDLoss', 'DISTLoss', 'labels_from_data_samples',
-    'IntraClassRelation', 'NonTargetRelation', 'LogDepthRelation'
+    'DistillLoss',
+    'KLDivergence',
+    'MSEFeature',
+    'L1Feature',
+    'ChannelWiseDivergence',
+    'DepthResponseLoss',
+    'ATLoss',
+    'DKDLoss',
+    'DISTLoss',
+    'labels_from_data_samples',
+    'IntraClassRelation',
+    'NonTargetRelation',
+    'LogDepthRelation',
 ]

@@ -3,6 +3,7 @@
 Zagoruyko, Komodakis. "Paying More Attention to Attention: Improving the Performance of
 Convolutional Neural Networks via Attention Transfer", ICLR 2017.
 """
+
 from typing import Any, Mapping, Optional, Union
 
 import torch.nn.functional as F
@@ -10,6 +11,7 @@ from torch import Tensor
 
 from mmkd.models.target_transforms.topk_mask import TopKMask
 from mmkd.registry import MODELS
+
 from .base import DistillLoss
 
 
@@ -32,15 +34,21 @@ def _build_teacher_mask(cfg: Union[None, TopKMask, Mapping[str, Any]]) -> Option
         cfg.setdefault('dim', 'spatial')
         mask = TopKMask(**cfg)
     else:
-        raise TypeError('ATLoss: teacher_mask must be None, a dict of TopKMask arguments (e.g. '
-                        f'dict(ratio=0.6)) or a TopKMask, got {type(cfg).__name__}')
+        raise TypeError(
+            'ATLoss: teacher_mask must be None, a dict of TopKMask arguments (e.g. '
+            f'dict(ratio=0.6)) or a TopKMask, got {type(cfg).__name__}'
+        )
     if mask.dim not in ('spatial', 'sample'):
-        raise ValueError('ATLoss: teacher_mask ranks the (N, 1, H, W) attention map of each '
-                         "sample over H*W; leave dim out (or use 'spatial'), got "
-                         f'dim={mask.dim!r}')
+        raise ValueError(
+            'ATLoss: teacher_mask ranks the (N, 1, H, W) attention map of each '
+            "sample over H*W; leave dim out (or use 'spatial'), got "
+            f'dim={mask.dim!r}'
+        )
     if mask.fill != 'zero':
-        raise ValueError("ATLoss: teacher_mask needs fill='zero' (attention maps are "
-                         f'non-negative and L2-normalised), got fill={mask.fill!r}')
+        raise ValueError(
+            "ATLoss: teacher_mask needs fill='zero' (attention maps are "
+            f'non-negative and L2-normalised), got fill={mask.fill!r}'
+        )
     return mask
 
 
@@ -79,9 +87,13 @@ class ATLoss(DistillLoss):
     # with different channel counts need no connector (a learnt 1x1 projection would change AT).
     compares_channels = False
 
-    def __init__(self, p: float = 2.0, eps: float = 1e-12,
-                 teacher_mask: Union[None, TopKMask, Mapping[str, Any]] = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        p: float = 2.0,
+        eps: float = 1e-12,
+        teacher_mask: Union[None, TopKMask, Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if p <= 0:
             raise ValueError(f'ATLoss: p must be > 0, got {p}')
@@ -100,13 +112,16 @@ class ATLoss(DistillLoss):
         name = type(self).__name__
         for role, x in (('student', student), ('teacher', teacher)):
             if x.dim() < 3:
-                raise ValueError(f'{name}: expected feature maps of shape (N, C, H, W), got '
-                                 f'{role} shape {tuple(x.shape)}')
+                raise ValueError(
+                    f'{name}: expected feature maps of shape (N, C, H, W), got '
+                    f'{role} shape {tuple(x.shape)}'
+                )
         if student.shape[0] != teacher.shape[0] or student.shape[2:] != teacher.shape[2:]:
             raise ValueError(
                 f'{name}: student shape {tuple(student.shape)} and teacher shape '
                 f'{tuple(teacher.shape)} differ in batch or spatial size (channels may differ); '
-                "add connector=dict(type='mmkd.ResizeConnector') to resize the student map")
+                "add connector=dict(type='mmkd.ResizeConnector') to resize the student map"
+            )
         a_s = self.attention(student)
         a_t = self.attention(teacher.detach(), self.teacher_mask)
         return self.loss_weight * (a_s - a_t).pow(2).mean()

@@ -1,4 +1,5 @@
 """What every distillation loss shares: its ``loss_weight``, under the name OpenMMLab uses."""
+
 import logging
 from typing import ClassVar, Optional, Set
 
@@ -24,19 +25,23 @@ class DistillLoss(nn.Module):
     #: loss classes that have already logged the ``weight=`` deprecation (once each)
     _warned_about_weight: ClassVar[Set[type]] = set()
 
-    def __init__(self, loss_weight: Optional[float] = None,
-                 weight: Optional[float] = None) -> None:
+    def __init__(self, loss_weight: Optional[float] = None, weight: Optional[float] = None) -> None:
         super().__init__()
         name = type(self).__name__
         if weight is not None:
             if loss_weight is not None:
-                raise ConfigError(f'{name}: got both loss_weight={loss_weight} and weight='
-                                  f'{weight}; weight is the old name of loss_weight, keep only '
-                                  'loss_weight=.')
+                raise ConfigError(
+                    f'{name}: got both loss_weight={loss_weight} and weight='
+                    f'{weight}; weight is the old name of loss_weight, keep only '
+                    'loss_weight=.'
+                )
             if type(self) not in self._warned_about_weight:
                 self._warned_about_weight.add(type(self))
-                print_log(f'{name}: weight= is deprecated, use loss_weight= (same meaning).',
-                          logger='current', level=logging.WARNING)
+                print_log(
+                    f'{name}: weight= is deprecated, use loss_weight= (same meaning).',
+                    logger='current',
+                    level=logging.WARNING,
+                )
             loss_weight = weight
         self.loss_weight = float(1.0 if loss_weight is None else loss_weight)
 

@@ -2,12 +2,14 @@
 
 Shu et al. "Channel-wise Knowledge Distillation for Dense Prediction", ICCV 2021.
 """
+
 from typing import Any
 
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from .base import DistillLoss
 from .utils import check_min_ndim, check_same_shape, kl_terms
 
@@ -39,8 +41,11 @@ class ChannelWiseDivergence(DistillLoss):
         name = type(self).__name__
         check_min_ndim(name, student, 3, 'dense maps of shape (N, C, H, W)')
         check_same_shape(
-            name, student, teacher,
-            'add a connector to resize/project the student map to the teacher\'s shape')
+            name,
+            student,
+            teacher,
+            "add a connector to resize/project the student map to the teacher's shape",
+        )
         n, c = student.shape[:2]
         s = student.reshape(n * c, -1)
         t = teacher.detach().reshape(n * c, -1)

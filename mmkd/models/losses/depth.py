@@ -4,12 +4,14 @@ Eigen, Puhrsch, Fergus. "Depth Map Prediction from a Single Image using a Multi-
 Network", NeurIPS 2014 (scale-invariant log error); Lee et al. "From Big to Small: Multi-Scale
 Local Planar Guidance for Monocular Depth Estimation" (BTS), 2019 (its square-rooted form).
 """
+
 from typing import Any, Optional
 
 import torch
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from .base import DistillLoss
 from .utils import check_same_shape
 
@@ -56,24 +58,28 @@ class DepthResponseLoss(DistillLoss):
 
     modes = ('silog', 'l1')
 
-    def __init__(self,
-                 mode: str = 'silog',
-                 variance_focus: float = 0.85,
-                 eps: float = 1e-6,
-                 min_depth: float = 0.0,
-                 max_depth: Optional[float] = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        mode: str = 'silog',
+        variance_focus: float = 0.85,
+        eps: float = 1e-6,
+        min_depth: float = 0.0,
+        max_depth: Optional[float] = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if mode not in self.modes:
             raise ValueError(f'DepthResponseLoss: mode must be one of {self.modes}, got {mode!r}')
         if not 0.0 <= variance_focus <= 1.0:
             raise ValueError(
-                f'DepthResponseLoss: variance_focus must be in [0, 1], got {variance_focus}')
+                f'DepthResponseLoss: variance_focus must be in [0, 1], got {variance_focus}'
+            )
         if min_depth < 0:
             raise ValueError(f'DepthResponseLoss: min_depth must be >= 0, got {min_depth}')
         if max_depth is not None and max_depth <= min_depth:
             raise ValueError(
-                f'DepthResponseLoss: max_depth ({max_depth}) must be > min_depth ({min_depth})')
+                f'DepthResponseLoss: max_depth ({max_depth}) must be > min_depth ({min_depth})'
+            )
         self.mode = mode
         self.variance_focus = float(variance_focus)
         self.eps = float(eps)
@@ -85,11 +91,15 @@ class DepthResponseLoss(DistillLoss):
         if student.dim() not in (3, 4) or (student.dim() == 4 and student.shape[1] != 1):
             raise ValueError(
                 f'{name}: expected depth maps of shape (N, 1, H, W) or (N, H, W), got student '
-                f'shape {tuple(student.shape)}')
+                f'shape {tuple(student.shape)}'
+            )
         check_same_shape(
-            name, student, teacher,
-            'add a connector to resize the student depth to the teacher\'s resolution '
-            '(e.g. bilinear interpolation)')
+            name,
+            student,
+            teacher,
+            "add a connector to resize the student depth to the teacher's resolution "
+            '(e.g. bilinear interpolation)',
+        )
         teacher = teacher.detach()
 
         valid = torch.isfinite(teacher) & (teacher > self.min_depth) & torch.isfinite(student)
@@ -106,7 +116,8 @@ class DepthResponseLoss(DistillLoss):
             return self.loss_weight * (s - t).abs().mean()
 
         d = torch.log(s) - torch.log(t)
-        value = (d**2).mean() - self.variance_focus * d.mean()**2
-        loss = torch.where(value > self.eps, value.clamp(min=self.eps).sqrt(),
-                           torch.zeros_like(value))
+        value = (d**2).mean() - self.variance_focus * d.mean() ** 2
+        loss = torch.where(
+            value > self.eps, value.clamp(min=self.eps).sqrt(), torch.zeros_like(value)
+        )
         return self.loss_weight * loss

@@ -2,11 +2,13 @@
 
 Huang, You, Wang, Qian, Xu. "Knowledge Distillation from A Stronger Teacher", NeurIPS 2022.
 """
+
 from typing import Any
 
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from .base import DistillLoss
 from .utils import check_min_ndim, check_same_shape
 
@@ -47,8 +49,14 @@ class DISTLoss(DistillLoss):
         loss_weight: multiplier of the returned loss (see :class:`DistillLoss`).
     """
 
-    def __init__(self, beta: float = 1.0, gamma: float = 1.0, tau: float = 1.0,
-                 eps: float = 1e-8, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        beta: float = 1.0,
+        gamma: float = 1.0,
+        tau: float = 1.0,
+        eps: float = 1e-8,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if tau <= 0:
             raise ValueError(f'DISTLoss: tau must be > 0, got {tau}')
@@ -61,8 +69,11 @@ class DISTLoss(DistillLoss):
         name = type(self).__name__
         check_min_ndim(name, student, 2, 'logits of shape (N, C) or (N, C, *spatial)')
         check_same_shape(
-            name, student, teacher,
-            'add a connector to resize/project the student logits to the teacher\'s shape')
+            name,
+            student,
+            teacher,
+            "add a connector to resize/project the student logits to the teacher's shape",
+        )
         num_classes = student.shape[1]
         s = student.movedim(1, -1).reshape(-1, num_classes)
         t = teacher.detach().movedim(1, -1).reshape(-1, num_classes)

@@ -2,6 +2,7 @@
 
 Zhao, Cui, Song, Qiu, Liang. "Decoupled Knowledge Distillation", CVPR 2022.
 """
+
 from typing import Any, Optional
 
 import torch
@@ -10,6 +11,7 @@ from mmengine.logging import MessageHub
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from .base import DistillLoss
 from .utils import check_min_ndim, check_same_shape, flat_labels
 
@@ -68,9 +70,16 @@ class DKDLoss(DistillLoss):
     #: the distiller must pass the ground-truth labels as ``labels=`` (see the module docs)
     needs_labels = True
 
-    def __init__(self, alpha: float = 1.0, beta: float = 8.0, tau: float = 4.0,
-                 warmup: int = 0, warmup_by: str = 'epoch', ignore_index: int = 255,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        beta: float = 8.0,
+        tau: float = 4.0,
+        warmup: int = 0,
+        warmup_by: str = 'epoch',
+        ignore_index: int = 255,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if tau <= 0:
             raise ValueError(f'DKDLoss: tau must be > 0, got {tau}')
@@ -94,18 +103,21 @@ class DKDLoss(DistillLoss):
             return 1.0
         return min((int(progress) + 1) / self.warmup, 1.0)
 
-    def forward(self, student: Tensor, teacher: Tensor,
-                labels: Optional[Tensor] = None) -> Tensor:
+    def forward(self, student: Tensor, teacher: Tensor, labels: Optional[Tensor] = None) -> Tensor:
         name = type(self).__name__
         check_min_ndim(name, student, 2, 'logits of shape (N, C) or (N, C, *spatial)')
         check_same_shape(
-            name, student, teacher,
-            'add a connector to resize/project the student logits to the teacher\'s shape')
+            name,
+            student,
+            teacher,
+            "add a connector to resize/project the student logits to the teacher's shape",
+        )
         if labels is None:
             raise ValueError(
                 f'{name} needs the ground-truth labels (labels=...): it decouples the target '
                 'class from the others. The distiller passes them to losses with '
-                '`needs_labels = True`; called directly, give labels=(N,) or (N, H, W).')
+                '`needs_labels = True`; called directly, give labels=(N,) or (N, H, W).'
+            )
         num_classes = student.shape[1]
         if num_classes < 2:
             raise ValueError(f'{name}: needs at least 2 classes, got {num_classes}')
@@ -116,9 +128,11 @@ class DKDLoss(DistillLoss):
         valid = target_rows != self.ignore_index
         bad = valid & ((target_rows < 0) | (target_rows >= num_classes))
         if bad.any():
-            raise ValueError(f'{name}: labels must lie in [0, {num_classes}) or equal '
-                             f'ignore_index={self.ignore_index}, got '
-                             f'{sorted(set(target_rows[bad].tolist()))[:5]}')
+            raise ValueError(
+                f'{name}: labels must lie in [0, {num_classes}) or equal '
+                f'ignore_index={self.ignore_index}, got '
+                f'{sorted(set(target_rows[bad].tolist()))[:5]}'
+            )
         if not valid.any():
             return student.sum() * 0.0
         s, t, target = s[valid], t[valid], target_rows[valid]
@@ -128,10 +142,12 @@ class DKDLoss(DistillLoss):
         # TCKD: binary [target, non-target] probabilities, in log space for stability
         log_p_s = F.log_softmax(s, dim=1)
         log_p_t = F.log_softmax(t, dim=1)
-        log_b_s = torch.stack([log_p_s[gt], torch.logsumexp(log_p_s.masked_fill(gt, -torch.inf),
-                                                             dim=1)], dim=1)
-        log_b_t = torch.stack([log_p_t[gt], torch.logsumexp(log_p_t.masked_fill(gt, -torch.inf),
-                                                             dim=1)], dim=1)
+        log_b_s = torch.stack(
+            [log_p_s[gt], torch.logsumexp(log_p_s.masked_fill(gt, -torch.inf), dim=1)], dim=1
+        )
+        log_b_t = torch.stack(
+            [log_p_t[gt], torch.logsumexp(log_p_t.masked_fill(gt, -torch.inf), dim=1)], dim=1
+        )
         tckd = _plogp_diff(log_b_t.exp(), log_b_t, log_b_s, torch.ones_like(log_b_t, dtype=bool))
 
         # NCKD: distributions over the non-target classes only

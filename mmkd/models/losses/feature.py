@@ -2,14 +2,16 @@
 
 Romero et al. "FitNets: Hints for Thin Deep Nets", ICLR 2015.
 """
+
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from .base import DistillLoss
 from .utils import check_same_shape
 
-_HINT = 'add a connector to resize/project the student feature to the teacher\'s shape'
+_HINT = "add a connector to resize/project the student feature to the teacher's shape"
 
 
 class _FeatureDistance(DistillLoss):

@@ -2,6 +2,7 @@
 
 Hinton, Vinyals, Dean. "Distilling the Knowledge in a Neural Network", 2015.
 """
+
 from typing import Any, Mapping, Optional, Union
 
 import torch.nn as nn
@@ -10,6 +11,7 @@ from torch import Tensor
 
 from mmkd.models.target_transforms.topk_mask import TopKMask
 from mmkd.registry import MODELS
+
 from .base import DistillLoss
 from .utils import check_min_ndim, check_same_shape, kl_terms
 
@@ -22,16 +24,21 @@ def _build_teacher_mask(cfg: Union[None, TopKMask, Mapping[str, Any]]) -> Option
         cfg = dict(cfg)
         kind = cfg.pop('type', None)
         if kind is not None and kind is not TopKMask and str(kind).split('.')[-1] != 'TopKMask':
-            raise ValueError(f'KLDivergence: teacher_mask is built as a TopKMask; got '
-                             f'type={kind!r}')
+            raise ValueError(
+                f'KLDivergence: teacher_mask is built as a TopKMask; got type={kind!r}'
+            )
         mask = TopKMask(**cfg)
     else:
-        raise TypeError('KLDivergence: teacher_mask must be None, a dict of TopKMask arguments '
-                        f"(e.g. dict(ratio=0.6, fill='-inf')) or a TopKMask, got "
-                        f'{type(cfg).__name__}')
+        raise TypeError(
+            'KLDivergence: teacher_mask must be None, a dict of TopKMask arguments '
+            f"(e.g. dict(ratio=0.6, fill='-inf')) or a TopKMask, got "
+            f'{type(cfg).__name__}'
+        )
     if mask is not None and mask.dim != 'channel':
-        raise ValueError("KLDivergence: teacher_mask ranks the classes of each position; leave "
-                         f"dim out (or use 'channel'), got dim={mask.dim!r}")
+        raise ValueError(
+            'KLDivergence: teacher_mask ranks the classes of each position; leave '
+            f"dim out (or use 'channel'), got dim={mask.dim!r}"
+        )
     return mask
 
 
@@ -73,9 +80,13 @@ class KLDivergence(DistillLoss):
             over the classes.
     """
 
-    def __init__(self, tau: float = 1.0, upsample: int = 1,
-                 teacher_mask: Union[None, TopKMask, Mapping[str, Any]] = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        tau: float = 1.0,
+        upsample: int = 1,
+        teacher_mask: Union[None, TopKMask, Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if tau <= 0:
             raise ValueError(f'KLDivergence: tau must be > 0, got {tau}')
@@ -88,28 +99,40 @@ class KLDivergence(DistillLoss):
     def check_teacher_transform(self, transform: nn.Module) -> None:
         """Refuse a distiller ``teacher_transform`` this loss would turn into NaN (called by the
         distiller when it builds the loss)."""
-        if self.upsample > 1 and isinstance(transform, TopKMask) and transform.fill == '-inf' \
-                and transform.ratio < 1:
+        if (
+            self.upsample > 1
+            and isinstance(transform, TopKMask)
+            and transform.fill == '-inf'
+            and transform.ratio < 1
+        ):
             raise ValueError(
                 f"teacher_transform=TopKMask(fill='-inf') masks the teacher before "
                 f'KLDivergence(upsample={self.upsample}) upsamples it, and the bilinear '
                 'upsampling turns the -inf logits into NaN; mask after the upsampling instead: '
-                f"move it into the loss as teacher_mask=dict(ratio={transform.ratio}, "
-                f"fill='-inf') (or use fill='zero', or upsample=1).")
+                f'move it into the loss as teacher_mask=dict(ratio={transform.ratio}, '
+                f"fill='-inf') (or use fill='zero', or upsample=1)."
+            )
 
     def forward(self, student: Tensor, teacher: Tensor) -> Tensor:
         name = type(self).__name__
         check_min_ndim(name, student, 2, 'logits of shape (N, C) or (N, C, *spatial)')
         check_same_shape(
-            name, student, teacher,
-            'add a connector to resize/project the student logits to the teacher\'s shape')
+            name,
+            student,
+            teacher,
+            "add a connector to resize/project the student logits to the teacher's shape",
+        )
         teacher = teacher.detach()
         if self.upsample > 1:
             if student.dim() != 4:
-                raise ValueError(f'{name}: upsample={self.upsample} needs (N, C, H, W) maps, '
-                                 f'got shape {tuple(student.shape)}; set upsample=1')
-            student, teacher = (F.interpolate(x, scale_factor=self.upsample, mode='bilinear',
-                                              align_corners=False) for x in (student, teacher))
+                raise ValueError(
+                    f'{name}: upsample={self.upsample} needs (N, C, H, W) maps, '
+                    f'got shape {tuple(student.shape)}; set upsample=1'
+                )
+            student, teacher = (
+                F.interpolate(x, scale_factor=self.upsample, mode='bilinear', align_corners=False)
+                for x in (student, teacher)
+            )
         if self.teacher_mask is not None:
             teacher = self.teacher_mask(teacher)
         log_p_s = F.log_softmax(student / self.tau, dim=1)

@@ -7,6 +7,7 @@ not public; these losses are mmkd's reading of it (see ``configs/aid/README.md``
 ``prediction`` is the tensor of the model being trained (the teacher under adaptation) and
 ``target`` the frozen reference student's; only ``prediction`` gets a gradient.
 """
+
 from typing import Any
 
 import torch
@@ -14,12 +15,15 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from .base import DistillLoss
 from .dist import pearson_rows
 from .utils import check_min_ndim, check_same_shape, flat_labels, kl_terms
 
-_SHAPE_HINT = ('both models must give class maps of the same size; tap the same kind of '
-               'output (e.g. decode_head.conv_seg) in both')
+_SHAPE_HINT = (
+    'both models must give class maps of the same size; tap the same kind of '
+    'output (e.g. decode_head.conv_seg) in both'
+)
 
 
 def _class_rows(logits: Tensor) -> Tensor:
@@ -93,13 +97,17 @@ class NonTargetRelation(DistillLoss):
         check_same_shape(name, prediction, target, _SHAPE_HINT)
         num_classes = prediction.shape[1]
         if num_classes < 3:
-            raise ValueError(f'{name}: needs at least 3 classes (2 non-target ones to '
-                             f'compare), got {num_classes}')
+            raise ValueError(
+                f'{name}: needs at least 3 classes (2 non-target ones to '
+                f'compare), got {num_classes}'
+            )
         rows = flat_labels(name, labels, prediction)
         valid = rows != self.ignore_index
         if ((rows[valid] < 0) | (rows[valid] >= num_classes)).any():
-            raise ValueError(f'{name}: labels must lie in [0, {num_classes}) or equal '
-                             f'ignore_index={self.ignore_index}')
+            raise ValueError(
+                f'{name}: labels must lie in [0, {num_classes}) or equal '
+                f'ignore_index={self.ignore_index}'
+            )
         if not valid.any():
             return prediction.sum() * 0.0
         p = _class_rows(prediction)[valid] / self.tau
@@ -135,8 +143,9 @@ class LogDepthRelation(DistillLoss):
     def forward(self, prediction: Tensor, target: Tensor) -> Tensor:
         name = type(self).__name__
         check_min_ndim(name, prediction, 3, 'depth maps of shape (N, 1, H, W) or (N, H, W)')
-        check_same_shape(name, prediction, target, 'tap the depth maps of both models '
-                         '(decode_head.depth_act)')
+        check_same_shape(
+            name, prediction, target, 'tap the depth maps of both models (decode_head.depth_act)'
+        )
         log_p = prediction.clamp_min(self.min_depth).log().flatten(1)
         log_q = target.detach().clamp_min(self.min_depth).log().flatten(1)
         return self.loss_weight * (1.0 - pearson_rows(log_p, log_q, self.eps).mean())

@@ -3,6 +3,7 @@
 A new transform is one file in this package: every module here is imported below, so its
 ``@MODELS.register_module()`` runs without an import line here.
 """
+
 import importlib
 import pkgutil
 

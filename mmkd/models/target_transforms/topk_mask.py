@@ -10,6 +10,7 @@ so it composes with every loss of mmkd (the distiller applies it to the teacher 
 the connector and the loss). AT, whose attention map only exists inside the loss, takes the same
 options as ``ATLoss(teacher_mask=dict(ratio=0.6))`` and runs this module on that map.
 """
+
 import math
 from typing import Sequence, Tuple, Union
 
@@ -40,21 +41,27 @@ def resolve_axes(dim: DimSpec, ndim: int) -> Tuple[int, ...]:
     if isinstance(dim, str):
         if dim == 'channel':
             if ndim < 2:
-                raise ValueError(f"TopKMask(dim='channel') needs (N, C) or (N, C, *spatial) "
-                                 f'tensors, got {ndim} dimension(s)')
-            return (1, )
+                raise ValueError(
+                    f"TopKMask(dim='channel') needs (N, C) or (N, C, *spatial) "
+                    f'tensors, got {ndim} dimension(s)'
+                )
+            return (1,)
         if dim == 'sample':
             if ndim < 2:
-                raise ValueError(f"TopKMask(dim='sample') needs a batch axis and at least one "
-                                 f'more, got {ndim} dimension(s)')
+                raise ValueError(
+                    f"TopKMask(dim='sample') needs a batch axis and at least one "
+                    f'more, got {ndim} dimension(s)'
+                )
             return tuple(range(1, ndim))
         if dim == 'spatial':
             if ndim < 3:
-                raise ValueError(f"TopKMask(dim='spatial') needs (N, C, *spatial) tensors, got "
-                                 f'{ndim} dimension(s); for an (N, H*W) map use dim=\'sample\'')
+                raise ValueError(
+                    f"TopKMask(dim='spatial') needs (N, C, *spatial) tensors, got "
+                    f"{ndim} dimension(s); for an (N, H*W) map use dim='sample'"
+                )
             return tuple(range(2, ndim))
         raise ValueError(f'TopKMask: dim must be one of {NAMED_DIMS} or axes, got {dim!r}')
-    axes = (dim, ) if isinstance(dim, int) else tuple(dim)
+    axes = (dim,) if isinstance(dim, int) else tuple(dim)
     if not axes:
         raise ValueError('TopKMask: dim names no axis')
     resolved = []
@@ -63,8 +70,9 @@ def resolve_axes(dim: DimSpec, ndim: int) -> Tuple[int, ...]:
             raise ValueError(f'TopKMask: axis {axis} out of range for a {ndim}-d tensor')
         resolved.append(axis % ndim)
     if 0 in resolved:
-        raise ValueError('TopKMask: axis 0 is the batch axis; masks are per sample, so rank '
-                         'over other axes only')
+        raise ValueError(
+            'TopKMask: axis 0 is the batch axis; masks are per sample, so rank over other axes only'
+        )
     if len(set(resolved)) != len(resolved):
         raise ValueError(f'TopKMask: repeated axis in dim={dim!r}')
     return tuple(sorted(resolved))
@@ -82,8 +90,8 @@ def topk_mask(x: Tensor, ratio: float, axes: Tuple[int, ...], ties: str = 'first
     other = [a for a in range(x.dim()) if a not in axes]
     perm = other + list(axes)
     moved = x.permute(perm)
-    group_shape = moved.shape[:len(other)]
-    n = math.prod(moved.shape[len(other):])
+    group_shape = moved.shape[: len(other)]
+    n = math.prod(moved.shape[len(other) :])
     k = num_kept(ratio, n)
     flat = moved.reshape(-1, n)
     if flat.numel() == 0:
@@ -108,7 +116,7 @@ def topk_mask(x: Tensor, ratio: float, axes: Tuple[int, ...], ties: str = 'first
     inverse = [0] * len(perm)
     for i, axis in enumerate(perm):
         inverse[axis] = i
-    return keep.reshape(*group_shape, *moved.shape[len(other):]).permute(inverse)
+    return keep.reshape(*group_shape, *moved.shape[len(other) :]).permute(inverse)
 
 
 @MODELS.register_module()
@@ -167,13 +175,19 @@ class TopKMask(nn.Module):
     fills = ('zero', '-inf')
     tie_rules = ('first', 'all')
 
-    def __init__(self, ratio: float, dim: DimSpec = 'channel', fill: str = 'zero',
-                 ties: str = 'first') -> None:
+    def __init__(
+        self, ratio: float, dim: DimSpec = 'channel', fill: str = 'zero', ties: str = 'first'
+    ) -> None:
         super().__init__()
-        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or \
-                not 0.0 < float(ratio) <= 1.0:
-            raise ValueError(f'TopKMask: ratio must be in (0, 1] (the fraction of entries kept; '
-                             f'1 keeps everything), got {ratio!r}')
+        if (
+            isinstance(ratio, bool)
+            or not isinstance(ratio, (int, float))
+            or not 0.0 < float(ratio) <= 1.0
+        ):
+            raise ValueError(
+                f'TopKMask: ratio must be in (0, 1] (the fraction of entries kept; '
+                f'1 keeps everything), got {ratio!r}'
+            )
         if fill not in self.fills:
             raise ValueError(f'TopKMask: fill must be one of {self.fills}, got {fill!r}')
         if ties not in self.tie_rules:
