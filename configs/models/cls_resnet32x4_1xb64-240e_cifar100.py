@@ -1,0 +1,8 @@
+# The CIFAR-100 teacher ResNet-32x4 trained alone: the teacher of the resnet32x4_to_resnet8x4
+# distill configs, which load work_dirs/cls_resnet32x4_1xb64-240e_cifar100/epoch_240.pth.
+# Or, instead of training it, convert the shared teacher (mdistiller's cifar_teachers.tar or
+# RepDistiller's fetch_pretrained_teachers.sh) to that very path:
+#   python tools/model_converters/cifar_teachers.py cifar_teachers/resnet32x4_vanilla/ckpt_epoch_240.pth work_dirs/cls_resnet32x4_1xb64-240e_cifar100/epoch_240.pth
+_base_ = ['../_base_/cls_cifar100.py', '../_base_/models/cifar_kd_zoo.py']
+model = _base_.resnet32x4
+custom_hooks = []
