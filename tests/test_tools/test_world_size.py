@@ -3,6 +3,7 @@
 import glob
 import importlib.util
 import os.path as osp
+import re
 
 import pytest
 
@@ -84,3 +85,20 @@ def test_train_logs_the_warning_once(data_root, tmp_path):
     assert 'WARNING' in warnings[0]
     assert 'written for 4 x 2 (GPUs x images per GPU, batch 8); this run has 1 x 2' in warnings[0]
     assert 'auto_scale_lr.enable=True auto_scale_lr.base_batch_size=8' in warnings[0]
+
+
+# The READMEs whose launcher commands are checked (configs/README.md included; the root
+# README.md joins once its headline command names the 8xb2 config).
+DOCS = sorted(glob.glob(f'{CFG}/**/README.md', recursive=True) + glob.glob(f'{ROOT}/docs/*.md'))
+LAUNCH = re.compile(r'dist_train\.sh\s+(\S+\.py)\s+(\d+)')
+
+
+@pytest.mark.parametrize('doc', DOCS, ids=lambda p: osp.relpath(p, ROOT))
+def test_readme_commands_start_the_world_size_their_config_is_named_for(doc, train_tool):
+    for config, procs in LAUNCH.findall(open(doc).read()):
+        assert osp.isfile(osp.join(ROOT, config)), f'{doc}: {config} does not exist'
+        named = train_tool.NAMED_SCALE.search(osp.basename(config))
+        assert named is not None and named.group(1) == procs, (
+            f'{osp.relpath(doc, ROOT)}: `dist_train.sh {config} {procs}` starts {procs} '
+            f'processes for a config named for {named.group(1) if named else "?"}'
+        )
