@@ -73,18 +73,28 @@ def test_the_config_for_the_scale_is_found_beside_it(train_tool, tmp_path):
     assert train_tool.configs_for_scale(str(tmp_path / 'a_4xb2-80k_x.py'), 2, 2) == []
 
 
-def test_train_logs_the_warning_once(data_root, tmp_path):
-    """A demo config under a 4xb2 name, trained by one process: one warning line in the log."""
+def test_train_logs_the_warning_once_and_its_fix_works(data_root, tmp_path):
+    """A demo config under a 4xb2 name, trained by one process: one warning line in the log;
+    with the fix it names, the lr is scaled to the run's batch and the warning is gone."""
     config = tmp_path / 'seg_student_4xb2-1it_embedded-cityscapes.py'
     config.write_text(f'_base_ = [{SEG_STUDENT!r}]\n')
-    work = str(tmp_path / 'work')
-    train(str(config), work, data_options(data_root, 'cityscapes') + iter_options(1))
-    (log,) = glob.glob(osp.join(work, '*', '*.log'))
-    warnings = [line for line in open(log) if 'is written for' in line]
+    options = data_options(data_root, 'cityscapes') + iter_options(1)
+
+    def log_of(work: str, *extra: str) -> str:
+        train(str(config), work, options + list(extra))
+        (log,) = glob.glob(osp.join(work, '*', '*.log'))
+        return open(log).read()
+
+    warnings = [line for line in log_of(str(tmp_path / 'a')).splitlines() if 'written for' in line]
     assert len(warnings) == 1, warnings
     assert 'WARNING' in warnings[0]
     assert 'written for 4 x 2 (GPUs x images per GPU, batch 8); this run has 1 x 2' in warnings[0]
-    assert 'auto_scale_lr.enable=True auto_scale_lr.base_batch_size=8' in warnings[0]
+    fix = 'auto_scale_lr.enable=True auto_scale_lr.base_batch_size=8'
+    assert f'--cfg-options {fix}' in warnings[0]
+
+    fixed = log_of(str(tmp_path / 'b'), *fix.split())
+    assert 'written for' not in fixed
+    assert 'Scaling the original LR by 0.25' in fixed  # MMEngine's own line: batch 2 of 8
 
 
 # The READMEs whose launcher commands are checked (configs/README.md included; the root
