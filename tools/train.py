@@ -9,10 +9,12 @@ first, in the same processes, unless its adapted teacher file already exists.
 """
 
 import argparse
+import glob
 import os.path as osp
+import re
 import sys
 import warnings
-from typing import Optional
+from typing import List, Mapping, Optional
 
 import torch
 from mmengine.config import Config
@@ -98,8 +100,61 @@ def keep_seed_of_resumed_run(cfg: Config) -> None:
             cfg.setdefault('randomness', {})['seed'] = seed
 
 
+# `_4xb2-80k_` in a config's name: written for 4 GPUs (processes) x 2 images each
+NAMED_SCALE = re.compile(r'_(\d+)xb(\d+)[-_]')
+
+
+def scale_mismatch(
+    config: str, world_size: int, batch_size: int, auto_scale_lr: Optional[Mapping] = None
+) -> Optional[str]:
+    """One line when a run's processes x images per process differ from the ``NxbM`` the
+    config's name says it was written for: its lr and schedule assume N x M images a step, and
+    nothing else would tell. None when they agree, when the lr is scaled from N x M
+    (``auto_scale_lr``), or for names without ``NxbM`` (demos)."""
+    match = NAMED_SCALE.search(osp.basename(config))
+    if match is None:
+        return None
+    gpus, per_gpu = int(match.group(1)), int(match.group(2))
+    written = gpus * per_gpu
+    scaled = dict(auto_scale_lr or {})
+    if (world_size, batch_size) == (gpus, per_gpu) or (
+        scaled.get('enable') and scaled.get('base_batch_size') == written
+    ):
+        return None
+    other = configs_for_scale(config, world_size, batch_size)
+    use_other = f'use {osp.basename(other[0])} or ' if len(other) == 1 else ''
+    return (
+        f'{osp.basename(config)} is written for {gpus} x {per_gpu} (GPUs x images per GPU, '
+        f'batch {written}); this run has {world_size} x {batch_size} (batch '
+        f'{world_size * batch_size}) with the lr and schedule of batch {written}: {use_other}'
+        f'scale the lr with --cfg-options auto_scale_lr.enable=True '
+        f'auto_scale_lr.base_batch_size={written}'
+    )
+
+
+def configs_for_scale(config: str, world_size: int, batch_size: int) -> List[str]:
+    """The configs beside ``config`` whose names differ only in ``NxbM`` (and the schedule after
+    it), written for ``world_size`` x ``batch_size``: `..._4xb2-80k_x.py` -> `..._8xb2-*_x.py`."""
+    folder, name = osp.split(config)
+    match = NAMED_SCALE.search(name)
+    tail = name[match.end() :]
+    scale = f'_{world_size}xb{batch_size}_'
+    if match.group(0).endswith('-'):  # a schedule follows, e.g. `-80k_`
+        tail, scale = tail.partition('_')[2], f'_{world_size}xb{batch_size}-*_'
+    pattern = glob.escape(name[: match.start()]) + scale + glob.escape(tail)
+    return sorted(glob.glob(osp.join(glob.escape(folder), pattern)))
+
+
 def train(cfg: Config, load_partial: bool = False) -> None:
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    mismatch = scale_mismatch(
+        cfg.filename or '',
+        runner.world_size,
+        cfg.train_dataloader.batch_size,
+        cfg.get('auto_scale_lr'),
+    )
+    if mismatch:
+        runner.logger.warning(mismatch)
     check_runner_checkpoint(runner, load_partial=load_partial)  # before any step
     if runner.rank == 0:
         write_run_config(cfg, cfg.filename or runner.experiment_name)  # what export reads

@@ -6,3 +6,6 @@ _base_ = [
     'mmseg::_base_/schedules/schedule_25k.py',
 ]
 custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+# the batch the lr is written for (4 GPUs x 8); `--cfg-options auto_scale_lr.enable=True`
+# scales the lr linearly to another world size
+auto_scale_lr = dict(enable=False, base_batch_size=32)

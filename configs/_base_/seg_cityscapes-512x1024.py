@@ -18,3 +18,6 @@ data_preprocessor = dict(
     seg_pad_val=255,
     size=crop_size,
 )
+# the batch the lr is written for (4 GPUs x 2); `--cfg-options auto_scale_lr.enable=True`
+# scales the lr linearly to another world size
+auto_scale_lr = dict(enable=False, base_batch_size=8)

@@ -84,7 +84,8 @@ def test_dist_train_and_dist_test_take_paths_with_spaces(data_root, tmp_path):
     assert 'mIoU' in json.load(open(metrics))
 
 
-def test_slurm_train_passes_every_argument_through_whole(tmp_path):
+@pytest.mark.parametrize('tool', ['train', 'test'])
+def test_slurm_launchers_pass_every_argument_through_whole(tool, tmp_path):
     """srun is not installed here: a stand-in records the argv it is given."""
     fake_bin = tmp_path / 'bin'
     fake_bin.mkdir()
@@ -95,6 +96,8 @@ def test_slurm_train_passes_every_argument_through_whole(tmp_path):
     )
     (fake_bin / 'srun').chmod(0o755)
     config = str(tmp_path / 'a dir' / 'my config.py')
+    # slurm_test.sh takes the checkpoint after the config, as tools/test.py does
+    positional = [config] if tool == 'train' else [config, str(tmp_path / 'my ckpt.pth')]
     env = dict(
         os.environ,
         PATH=f'{fake_bin}:{os.environ["PATH"]}',
@@ -106,10 +109,10 @@ def test_slurm_train_passes_every_argument_through_whole(tmp_path):
     proc = subprocess.run(
         [
             'bash',
-            'tools/slurm_train.sh',
+            f'tools/slurm_{tool}.sh',
             'gpu part',
             'job name',
-            config,
+            *positional,
             '--work-dir',
             str(tmp_path / 'work dir'),
             '--cfg-options',
@@ -124,13 +127,14 @@ def test_slurm_train_passes_every_argument_through_whole(tmp_path):
     assert proc.returncode == 0, proc.stderr
     argv = json.load(open(record))
     assert argv[:2] == ['-p', 'gpu part'] and '--job-name=job name' in argv
+    assert '--gres=gpu:2' in argv and '--ntasks=2' in argv
     assert '--time=1:00' in argv and '--mem=4G' in argv  # SRUN_ARGS split into options
     tail = argv[argv.index('py thon') :]
     assert tail == [
         'py thon',
         '-u',
-        f'{ROOT}/tools/train.py',
-        config,
+        f'{ROOT}/tools/{tool}.py',
+        *positional,
         '--launcher=slurm',
         '--work-dir',
         str(tmp_path / 'work dir'),

@@ -1,0 +1,26 @@
+# SDKD on Cityscapes in the CIRKD protocol (8 GPUs x 2 images, 40k iterations:
+# ../_base_/seg_cityscapes-512x1024_8xb2-40k.py): DeepLabV3-R101 (mmseg zoo, 80.20 mIoU) ->
+# DeepLabV3-R18, proxy fused at layer3, as ./seg_sdkd_deeplabv3-*_4xb2-80k_*.py with phase 2 from
+# halfway through this schedule (iteration 20000). SDKD builds its own loss terms: no `losses`.
+#   tools/dist_train.sh configs/sdkd/seg_sdkd_deeplabv3-r101_to_deeplabv3-r18_8xb2-40k_cityscapes-512x1024.py 8
+_base_ = ['../_base_/seg_cityscapes-512x1024_8xb2-40k.py']
+model = dict(
+    type='mmkd.SDKD',
+    student=dict(cfg_path='mmseg::deeplabv3/deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
+    teacher=dict(
+        cfg_path='mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+        pretrained=None,
+    ),
+    # mmseg's deeplabv3/metafile.yaml, deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024
+    teacher_ckpt='https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3/deeplabv3_r101-d8_512x1024_80k_cityscapes/deeplabv3_r101-d8_512x1024_80k_cityscapes_20200606_113503-9e428899.pth',
+    taps=dict(logits='decode_head.conv_seg'),
+    fusion=dict(student='backbone.layer3', teacher='backbone.layer3'),
+    ffb=dict(channels=256, num_convs=2, norm_cfg=dict(type='SyncBN')),
+    tau=1.0,
+    lambda_=1.0,
+)
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'ffb': dict(lr_mult=1.0)}))
+custom_hooks = [
+    dict(type='mmkd.TeacherReferenceHook'),
+    dict(type='mmkd.SDKDPhaseHook', begin_iter=20000),
+]
