@@ -18,6 +18,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
+from mmengine.runner.checkpoint import CheckpointLoader
 
 from mmkd.engine import checkpoint as ckpt_module
 from mmkd.engine.checkpoint import download_checkpoint, url_cache_path
@@ -214,6 +215,20 @@ def test_sha256_in_the_file_name_is_verified(server):
     assert server.url(bad) in message and f'sha256 {digest[:12]}' in message
     assert '-deadbeef' in message and 'nothing was cached' in message
     assert cached_files() == [good]
+
+
+class NotWeights:
+    """An object a weights_only load refuses (unpickling it could run code)."""
+
+
+def test_mmengine_loads_urls_with_weights_only(server):
+    """MMEngine's own http(s) loader (torch hub's load_state_dict_from_url) unpickles with
+    weights_only=False; ``load_from`` / ``--resume`` URLs go through mmkd's safe loader."""
+    torch.save({'state_dict': {'w': torch.ones(1)}, 'extra': NotWeights()}, f'{server.root}/x.pth')
+    with pytest.raises(ConfigError) as err:
+        CheckpointLoader.load_checkpoint(server.url('x.pth'))
+    assert f"'{server.url('x.pth')}' (cached as" in str(err.value)
+    assert 'NotWeights' in str(err.value) and 'could not be read' in str(err.value)
 
 
 def test_a_failed_download_on_rank_0_does_not_leave_the_other_ranks_waiting(server, monkeypatch):
