@@ -1,12 +1,14 @@
 """mmkd: knowledge distillation for the OpenMMLab stack (mmseg, mmpretrain, MMEngine)."""
 
-from .engine.checkpoint import allow_mmengine_checkpoint_types
+from .engine.checkpoint import allow_mmengine_checkpoint_types, load_urls_safely
 from .engine.fileio import use_atomic_local_backend
 
 __version__ = '0.1.0'
 
 # MMEngine checkpoints must stay loadable with torch's safe (weights_only) loading.
 allow_mmengine_checkpoint_types()
+# ... and so must checkpoints given as http(s) URLs (downloaded once into torch hub's cache).
+load_urls_safely()
 # Checkpoints are written atomically: a full disk or a crash never leaves a truncated file.
 use_atomic_local_backend()
 

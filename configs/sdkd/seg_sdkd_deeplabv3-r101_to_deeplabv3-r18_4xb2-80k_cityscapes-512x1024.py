@@ -8,7 +8,9 @@ model = dict(
         cfg_path='mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py',
         pretrained=None,
     ),
-    teacher_ckpt='checkpoints/deeplabv3_r101-d8_512x1024_80k_cityscapes.pth',
+    teacher_ckpt='https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3/'
+    'deeplabv3_r101-d8_512x1024_80k_cityscapes/'
+    'deeplabv3_r101-d8_512x1024_80k_cityscapes_20200606_113503-9e428899.pth',
     taps=dict(logits='decode_head.conv_seg'),
     fusion=dict(student='backbone.layer3', teacher='backbone.layer3'),
     ffb=dict(channels=256, num_convs=2, norm_cfg=dict(type='SyncBN')),

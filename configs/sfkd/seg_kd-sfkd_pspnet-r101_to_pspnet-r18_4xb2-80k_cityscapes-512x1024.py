@@ -8,7 +8,9 @@ model = dict(
     teacher=dict(
         cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py', pretrained=None
     ),
-    teacher_ckpt='checkpoints/pspnet_r101-d8_512x1024_80k_cityscapes.pth',
+    teacher_ckpt='https://download.openmmlab.com/mmsegmentation/v0.5/pspnet/'
+    'pspnet_r101-d8_512x1024_80k_cityscapes/'
+    'pspnet_r101-d8_512x1024_80k_cityscapes_20200606_112211-e1e1100f.pth',
     taps=dict(logits='decode_head.conv_seg'),
     losses=dict(
         kd=dict(

@@ -4,7 +4,9 @@ MMEngine loads ``load_from`` and ``--resume`` checkpoints non-strictly: a checkp
 model only logs warnings, so a test reports mIoU 0.0 and exits 0, a fine-tuning run trains on
 random weights, and a resumed optimizer fails later with a bare ValueError (or only at its first
 step). The tools call :func:`check_runner_checkpoint` between building the Runner and running it,
-so a checkpoint that does not fit stops with one line naming the keys and the fix.
+so a checkpoint that does not fit stops with one line naming the keys and the fix. A checkpoint
+may be an http(s) URL: :func:`load_checkpoint_file` downloads it once into torch hub's cache,
+where MMEngine's loading then finds it.
 """
 
 import copy
