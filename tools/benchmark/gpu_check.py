@@ -21,13 +21,16 @@ active). Rows per config:
 * ``2 GPUs NCCL SyncBN``: two processes (``torch.multiprocessing.spawn``, NCCL), BN converted to
   SyncBN (``mmengine.model.convert_sync_batchnorm``), MMEngine's DDP wrapper; only with 2+ GPUs.
 
-Columns: it/s (timed iterations / their wall time, CUDA synchronised around each step), peak
-memory (CUDA: ``torch.cuda.max_memory_allocated`` over the timed iterations; CPU: see
-``bench_iteration.py``: parameters, buffers, gradients and optimizer state plus the peak of
-torch's CPU allocations in one extra step; not RSS), loss finite (every loss of every iteration,
-warm-up included), teacher share (time inside ``Distiller.teacher_forward``, CUDA events on GPU,
-over the step time). Without CUDA, or with ``--cpu-smoke``, the same code runs in a reduced mode:
-small inputs, batch 2, 2 iterations, no AMP (``AmpOptimWrapper`` needs a GPU), no 2-process row.
+(On the CPU the rows are named ``CPU``, ``CPU AMP``; ``--cpu-ddp`` runs the 2-process row there
+with gloo and BN, slowly.) Columns: it/s (timed iterations / their wall time, CUDA synchronised
+around each step), peak memory (CUDA: ``torch.cuda.max_memory_allocated`` over the timed
+iterations; CPU: as ``bench_iteration.py`` measures it: parameters, buffers, gradients and
+optimizer state plus the peak of torch's CPU allocations in one extra step; not RSS), loss finite
+(every loss of every iteration, warm-up included), teacher share (time inside
+``Distiller.teacher_forward``, CUDA events on GPU, over the step time). Without CUDA, or with
+``--cpu-smoke``, the same code runs in a reduced mode: small inputs, batch 2, 2 iterations, no
+AMP (``AmpOptimWrapper`` needs a GPU), no 2-process row; tests/test_tools/test_gpu_check.py runs
+it. Not run on a GPU yet (see tools/benchmark/README.md).
 """
 
 import argparse
