@@ -13,7 +13,9 @@ model = dict(
     reference_student=dict(
         cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py', pretrained=None
     ),
-    reference_student_ckpt='checkpoints/pspnet_r18-d8_512x1024_80k_cityscapes.pth',
+    reference_student_ckpt='https://download.openmmlab.com/mmsegmentation/v0.5/pspnet/'
+    'pspnet_r18-d8_512x1024_80k_cityscapes/'
+    'pspnet_r18-d8_512x1024_80k_cityscapes_20201225_021458-09ffa746.pth',
     taps=dict(logits='decode_head.conv_seg'),
     relation=dict(type='mmkd.IntraClassRelation', tau=4.0),
     anchor=dict(type='mmkd.KLDivergence', tau=1.0),

@@ -99,7 +99,11 @@ def test_train_logs_the_warning_once_and_its_fix_works(data_root, tmp_path):
 
 # The READMEs whose launcher commands are checked (configs/README.md included; the root
 # README.md joins once its headline command names the 8xb2 config).
-DOCS = sorted(glob.glob(f'{CFG}/**/README.md', recursive=True) + glob.glob(f'{ROOT}/docs/*.md'))
+DOCS = sorted(
+    glob.glob(f'{CFG}/**/README.md', recursive=True)
+    + glob.glob(f'{ROOT}/docs/*.md')
+    + [f'{ROOT}/README.md']
+)
 LAUNCH = re.compile(r'dist_train\.sh\s+(\S+\.py)\s+(\d+)')
 
 
