@@ -24,7 +24,6 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 from torch import nn
 
 from mmkd.engine.checkpoint import (
-    KeyMismatch,
     checkpoint_mismatch_error,
     compare_state_dicts,
     load_checkpoint_file,
@@ -68,7 +67,8 @@ def check_runner_checkpoint(
 def check_strict(model: nn.Module, path: str, config_name: str, what: str = 'model') -> None:
     """Every weight of the model is in the checkpoint with its shape, and nothing else is."""
     own = model.state_dict()
-    mismatch = compare_state_dicts(own, runner_state_dict(load_checkpoint_file(path, what)))
+    state = runner_state_dict(load_checkpoint_file(path, what))
+    mismatch = compare_state_dicts(own, state)
     if mismatch:
         raise checkpoint_mismatch_error(
             path,
@@ -77,7 +77,7 @@ def check_strict(model: nn.Module, path: str, config_name: str, what: str = 'mod
             target=f'the model of {config_name}',
             fix='tools/test.py loads every weight strictly: give the checkpoint trained with this '
             'config, or the config (and --cfg-options) the checkpoint was trained with.'
-            + _kind_hint(own, mismatch),
+            + _kind_hint(own, state),
         )
 
 
@@ -96,7 +96,7 @@ def check_load_from(model: nn.Module, path: str, config_name: str) -> None:
             target=f'the model of {config_name} ({fitting} of its {len(state)} weights fit)',
             fix="Give a checkpoint of this config's model, or train with the config the "
             'checkpoint came from; to load only the weights that fit on purpose (e.g. another '
-            'class count), add --load-partial.' + _kind_hint(own, mismatch),
+            'class count), add --load-partial.' + _kind_hint(own, state),
         )
 
 
@@ -105,7 +105,8 @@ def check_resume(runner: Runner, path: str) -> None:
     checkpoint = load_checkpoint_file(path, 'resume')
     model = _model(runner)
     own = model.state_dict()
-    mismatch = compare_state_dicts(own, runner_state_dict(checkpoint))
+    state = runner_state_dict(checkpoint)
+    mismatch = compare_state_dicts(own, state)
     problems = [mismatch.describe()] if mismatch else []
     saved_optimizer = checkpoint.get('optimizer') if isinstance(checkpoint, dict) else None
     if not mismatch and saved_optimizer is not None:
@@ -132,7 +133,7 @@ def check_resume(runner: Runner, path: str) -> None:
     raise ConfigError(
         f'--resume: checkpoint {path!r} does not fit {here}: {"; ".join(problems)}.{source} '
         'resume a checkpoint of this config (--resume without a path takes the latest one in '
-        'the work dir); to start from its weights only, use load_from.' + _kind_hint(own, mismatch)
+        'the work dir); to start from its weights only, use load_from.' + _kind_hint(own, state)
     )
 
 
@@ -214,15 +215,17 @@ def _origin_config(checkpoint: object) -> Optional[str]:
     return re.sub(r'_\d{8}_\d{6}$', '', name) if isinstance(name, str) and name else None
 
 
-def _kind_hint(own: Mapping[str, object], mismatch: KeyMismatch) -> str:
-    """Say so when the checkpoint is a distiller's and the model plain, or the other way round."""
-    ckpt_distiller = any(k.startswith('student.') for k in mismatch.unexpected)
+def _kind_hint(own: Mapping[str, object], state: Mapping[str, object]) -> str:
+    """Say so when the checkpoint is a distiller's and the model plain, or the other way round
+    (judged on all keys: a distiller checkpoint that differs only in, say, a connector is still
+    a distiller's)."""
+    ckpt_distiller = any(k.startswith('student.') for k in state)
     model_distiller = any(k.startswith('student.') for k in own)
     if ckpt_distiller and not model_distiller:
         return (
             ' It is an mmkd distiller checkpoint: give its distillation config, or export '
             'its student with tools/export_student.py.'
         )
-    if model_distiller and not ckpt_distiller and mismatch.unexpected:
+    if model_distiller and not ckpt_distiller:
         return ' It is a plain model checkpoint, not one of a distiller.'
     return ''

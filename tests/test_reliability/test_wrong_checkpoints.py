@@ -309,3 +309,16 @@ def test_optimizer_state_of_another_shape_is_found_before_the_first_step():
         'optimizer: state of another shape: weight (momentum_buffer (4, 2) vs '
         'parameter (3, 2)), bias (momentum_buffer (4,) vs parameter (3,))'
     ]
+
+
+def test_the_kind_hint_judges_the_whole_checkpoint():
+    """A distiller checkpoint that differs from a distiller model only outside ``student.``
+    (a connector) is still a distiller's: no 'plain model' hint; a plain one gets it."""
+    from mmkd.apis.checkpoint_fit import _kind_hint
+
+    model = {'student.backbone.w': 0, 'terms.fit.connector.proj.weight': 0}
+    distiller_ckpt = {'student.backbone.w': 0, 'terms.at.connector.proj.weight': 0}
+    plain_ckpt = {'backbone.w': 0}
+    assert _kind_hint(model, distiller_ckpt) == ''
+    assert 'plain model checkpoint' in _kind_hint(model, plain_ckpt)
+    assert 'distiller checkpoint' in _kind_hint(plain_ckpt, distiller_ckpt)
