@@ -159,7 +159,7 @@ def test_a_misspelt_loss_weight_gets_the_hint():
 
 
 def test_the_distiller_builds_either_name_and_hints_at_a_typo(mmpretrain_scope):
-    kd = {k: v for k, v in KD.items() if k != 'weight'}
+    kd = {k: v for k, v in KD.items() if k not in ('weight', 'loss_weight')}
     model = cls_distiller(losses=dict(kd=dict(kd, loss_weight=2.0)))
     assert model.terms['kd'].loss.loss_weight == 2.0
     model = cls_distiller(losses=dict(kd=dict(kd, weight=2.0)))
