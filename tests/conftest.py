@@ -38,24 +38,29 @@ def cls_model(depth: int = 8, width: int = 1, num_classes: int = NUM_CLASSES) ->
     )
 
 
+def psp_backbone(base_channels: int) -> dict:
+    """mmseg's dilated ResNetV1c-18 (PSPNet's backbone) with few channels."""
+    return dict(
+        type='ResNetV1c',
+        depth=18,
+        base_channels=base_channels,
+        stem_channels=base_channels,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        dilations=(1, 1, 2, 4),
+        strides=(1, 2, 1, 1),
+        norm_cfg=dict(type='BN', requires_grad=True),
+        contract_dilation=True,
+    )
+
+
 def seg_model(base_channels: int = 8, num_classes: int = NUM_CLASSES) -> dict:
     """A tiny mmseg PSPNet (ResNetV1c-18 with few channels)."""
     norm = dict(type='BN', requires_grad=True)
     return dict(
         type='EncoderDecoder',
         data_preprocessor=copy.deepcopy(SEG_PREPROCESSOR),
-        backbone=dict(
-            type='ResNetV1c',
-            depth=18,
-            base_channels=base_channels,
-            stem_channels=base_channels,
-            num_stages=4,
-            out_indices=(0, 1, 2, 3),
-            dilations=(1, 1, 2, 4),
-            strides=(1, 2, 1, 1),
-            norm_cfg=norm,
-            contract_dilation=True,
-        ),
+        backbone=psp_backbone(base_channels),
         decode_head=dict(
             type='PSPHead',
             in_channels=base_channels * 8,

@@ -15,7 +15,14 @@ from mmkd.engine.hooks import SDKDPhaseHook
 from mmkd.models.distillers import SDKD
 from mmkd.registry import MODELS
 from mmkd.utils import ConfigError
-from tests.conftest import SEG_PREPROCESSOR, cls_batch, cls_model, seg_batch, seg_model
+from tests.conftest import (
+    SEG_PREPROCESSOR,
+    cls_batch,
+    cls_model,
+    psp_backbone,
+    seg_batch,
+    seg_model,
+)
 from tests.test_distillers.test_distiller import changed, snapshot
 
 CLS_LOSS_KEYS = {
@@ -65,18 +72,7 @@ def depth_model(width: int) -> dict:
     return dict(
         type='DepthEstimator',
         data_preprocessor=dict(SEG_PREPROCESSOR, seg_pad_val=0),
-        backbone=dict(
-            type='ResNetV1c',
-            depth=18,
-            base_channels=width,
-            stem_channels=width,
-            num_stages=4,
-            out_indices=(0, 1, 2, 3),
-            dilations=(1, 1, 2, 4),
-            strides=(1, 2, 1, 1),
-            norm_cfg=norm,
-            contract_dilation=True,
-        ),
+        backbone=psp_backbone(width),
         decode_head=dict(
             type='mmkd.DepthPSPHead',
             in_channels=width * 8,
