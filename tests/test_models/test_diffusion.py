@@ -6,7 +6,8 @@ import math
 import pytest
 import torch
 
-from mmkd.models.diffusion import DDIMScheduler
+from mmkd.models.diffusion import DDIMScheduler, FeatureDenoiser
+from mmkd.registry import MODELS
 
 # T = 4 with betas 0.1, 0.2, 0.3, 0.4: alphas 0.9, 0.8, 0.7, 0.6, so the running products are
 # 0.9, 0.9*0.8 = 0.72, 0.72*0.7 = 0.504, 0.504*0.6 = 0.3024.
@@ -149,3 +150,57 @@ def test_guidance_moves_x0_towards_higher_log_probability():
         guided = scheduler.guided_eps(eps, 300, mu - x0, scale)
         distances.append((scheduler.predict_x0(x_t, guided, 300) - mu).norm().item())
     assert distances[0] > distances[1] > distances[2]
+
+
+def denoiser_loss(out: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    # not out.sum(): behind the final BN, the per-channel sum has zero gradient
+    target = torch.randn(out.shape, generator=torch.Generator().manual_seed(seed))
+    return (out - target).pow(2).mean()
+
+
+def test_denoiser_keeps_the_shape_of_maps_and_vectors():
+    denoiser = FeatureDenoiser(16, num_train_steps=50)
+    x = torch.randn(3, 16, 5, 7)
+    assert denoiser(x, torch.tensor([0, 10, 49])).shape == (3, 16, 5, 7)
+    assert denoiser(x, 7).shape == (3, 16, 5, 7)  # one timestep for the whole batch
+    assert denoiser(torch.randn(3, 16), torch.tensor([1, 2, 3])).shape == (3, 16)
+
+
+def test_denoiser_on_vectors_is_the_denoiser_on_1x1_maps():
+    denoiser = FeatureDenoiser(16, num_train_steps=50).eval()
+    x, t = torch.randn(3, 16), torch.tensor([4, 0, 30])
+    torch.testing.assert_close(denoiser(x, t), denoiser(x[:, :, None, None], t).flatten(1))
+
+
+def test_denoiser_depends_on_the_timestep():
+    denoiser = FeatureDenoiser(16, num_train_steps=50).eval()
+    x = torch.randn(2, 16, 4, 4)
+    assert not torch.allclose(denoiser(x, 3), denoiser(x, 40))
+
+
+def test_denoiser_rejects_bad_inputs():
+    denoiser = FeatureDenoiser(16, num_train_steps=50)
+    with pytest.raises(ValueError, match=r'\(N, 16, H, W\)'):
+        denoiser(torch.randn(2, 8, 4, 4), 0)
+    with pytest.raises(ValueError, match=r'\[0, 49\]'):
+        denoiser(torch.randn(2, 16, 4, 4), 50)
+    with pytest.raises(ValueError, match='one per sample'):
+        denoiser(torch.randn(2, 16, 4, 4), torch.tensor([1, 2, 3]))
+
+
+def test_denoiser_size_at_128_channels():
+    denoiser = MODELS.build(dict(type='mmkd.FeatureDenoiser', channels=128))
+    count = sum(p.numel() for p in denoiser.parameters())
+    # embedding 1000*128 = 128,000; per bottleneck 128*32 + 32*32*9 + 32*128 conv weights
+    # + 2*(32 + 32 + 128) BN = 17,792; final 128*128 + 2*128 = 16,640
+    assert count == 128_000 + 2 * 17_792 + 16_640 == 180_224  # DiffKD: "about 0.2 M"
+
+
+def test_gradients_reach_every_denoiser_parameter():
+    denoiser = FeatureDenoiser(16, num_train_steps=50).train()
+    t = torch.tensor([0, 10, 49, 10])
+    denoiser_loss(denoiser(torch.randn(4, 16, 3, 3), t)).backward()
+    for name, param in denoiser.named_parameters():
+        assert param.grad is not None and param.grad.abs().sum() > 0, name
+    used = denoiser.time_embedding.weight.grad.abs().sum(1) > 0
+    assert used.nonzero().flatten().tolist() == [0, 10, 49]  # only the rows of the timesteps seen
