@@ -128,8 +128,8 @@ class DDIMScheduler:
         ``sigma = eta sqrt((1 - abar_prev) / (1 - abar_t)) sqrt(1 - abar_t / abar_prev)`` and
         ``z ~ N(0, I)`` drawn from ``generator`` (only when ``sigma > 0``; eta = 0 is
         deterministic). ``t_prev < 0`` (the last step, from t = 0) uses ``abar_prev = 1``, as
-        diffusers' DDIM with ``set_alpha_to_one=True`` (DiffKD's setting): then sigma = 0 and
-        ``x_prev = x0``.
+        diffusers' DDIM does by default (``set_alpha_to_one=True``, which DiffKD does not
+        change): then sigma = 0 and ``x_prev = x0``.
         """
         t = self._check_t(t)
         if t_prev >= t:
