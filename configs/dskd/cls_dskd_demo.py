@@ -13,7 +13,9 @@ model = dict(
     teacher_head='head.fc',
     lsh=dict(
         type='mmkd.LSHLoss',
-        loss_weight=6.0,
+        # LSHFM's CIFAR weight 6 cost 5.6 points here (92.76 vs 98.33 alone, seed 0, see
+        # ./README.md): at demo scale the barely trained denoiser's output is a noisy target
+        loss_weight=1.0,
         connector=dict(type='mmkd.ConvConnector', in_channels=64, out_channels=64),
     ),
     t_start=400,
