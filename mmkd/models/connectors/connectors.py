@@ -54,7 +54,6 @@ class ConvConnector(nn.Module):
                 f'{student.shape[1]} (shape {tuple(student.shape)}); set in_channels='
                 f'{student.shape[1]}.'
             )
-        flat = student.dim() == 2
-        x = student[:, :, None, None] if flat else student
-        x = _resize_like(self.norm(self.proj(x)), teacher, self.resize_mode, False)
-        return x.flatten(1) if flat else x
+        if student.dim() == 2:  # vectors: a linear layer (+ BN), nothing to resize
+            return self.norm(self.proj(student[:, :, None, None])).flatten(1)
+        return _resize_like(self.norm(self.proj(student)), teacher, self.resize_mode, False)
