@@ -61,9 +61,8 @@ def freeze(model: nn.Module) -> nn.Module:
     return model.eval()
 
 
-def build_loss(cfg: Mapping[str, Any], where: str) -> nn.Module:
-    """A loss from ``dict(type=..., **args)``, with the closest names for a wrong type or key."""
-    cfg = dict(cfg)
+def loss_class(cfg: Mapping[str, Any], where: str) -> type:
+    """The class a loss config names, with the closest names for a wrong type."""
     if 'type' not in cfg:
         raise ConfigError(f"{where}: missing `type`, e.g. type='mmkd.KLDivergence'.")
     loss_cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
@@ -73,6 +72,13 @@ def build_loss(cfg: Mapping[str, Any], where: str) -> nn.Module:
             f'{where}: unknown type {cfg["type"]!r}.'
             f'{did_you_mean(str(cfg["type"]).split(".")[-1], known)}'
         )
+    return loss_cls
+
+
+def build_loss(cfg: Mapping[str, Any], where: str) -> nn.Module:
+    """A loss from ``dict(type=..., **args)``, with the closest names for a wrong type or key."""
+    cfg = dict(cfg)
+    loss_cls = loss_class(cfg, where)
     params = {k: v for k, v in cfg.items() if k != 'type'}
     check_known_kwargs(loss_cls, params, where)
     return loss_cls(**params)

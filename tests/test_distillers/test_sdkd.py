@@ -328,6 +328,8 @@ def test_config_mistakes_are_explained():
         cls_sdkd(losses=dict(kd=dict(type='mmkd.KLDivergence', student='logits', teacher='logits')))
     with pytest.raises(ConfigError, match="'lamda'.*Did you mean: 'lambda_'"):
         cls_sdkd(lamda=1.0)
+    with pytest.raises(ConfigError, match="unknown type 'mmkd.KLDivergense'.*KLDivergence"):
+        cls_sdkd(response_loss=dict(type='mmkd.KLDivergense'))
     with pytest.raises(ConfigError, match='exactly one of begin_iter and begin_epoch'):
         SDKDPhaseHook()
 

@@ -64,7 +64,6 @@ from .term import _shape_mismatch_message
 GUIDE_WITH = ('label', 'teacher')
 DENOISE_TARGETS = ('student', 'teacher')
 PROBE_SIZE = 64  # input side of the build-time forward that finds the student feature's shape
-LSH_PART = 'terms.lsh.loss.'  # the frozen LSH projection's keys in the state dict
 
 
 def _choice(name: str, value: str, allowed: Sequence[str]) -> str:
@@ -187,8 +186,6 @@ class DSKD(Distiller):
         self.diffusion_weight = float(diffusion_weight)
         self.lsh_warmup_iters = int(lsh_warmup_iters)
         self._derived: Dict[str, Tensor] = {}  # 'projected' / 'denoised' of the current step
-        self.register_state_dict_post_hook(_drop_lsh_projection)
-        self.register_load_state_dict_pre_hook(_refill_lsh_projection)
 
     # ----------------------------------------------------------------------------- building
     def _teacher_head_layers(self) -> List[nn.Module]:
@@ -376,16 +373,3 @@ class DSKD(Distiller):
                 eps = self.scheduler.guided_eps(eps, t, grad, scale)
             x_t, x0 = self.scheduler.step(eps, t, t_prev, x_t)
         return x0.detach()
-
-
-def _drop_lsh_projection(
-    module: DSKD, state_dict: Dict[str, Tensor], prefix: str, local_metadata: Any
-) -> None:
-    """The LSH projection is frozen and rebuilt from its seed: never saved."""
-    for key in [k for k in state_dict if k.startswith(prefix + LSH_PART)]:
-        del state_dict[key]
-
-
-def _refill_lsh_projection(module: DSKD, state_dict: Dict[str, Tensor], prefix: str, *args) -> None:
-    for key, value in module.terms['lsh'].loss.state_dict().items():
-        state_dict.setdefault(f'{prefix}{LSH_PART}{key}', value)

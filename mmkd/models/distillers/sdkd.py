@@ -37,6 +37,7 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call
 
+from mmkd.models.frozen import loss_class
 from mmkd.registry import MODELS
 from mmkd.taps import FeatureTaps
 from mmkd.utils.errors import ConfigError
@@ -165,10 +166,7 @@ class SDKD(Distiller):
         feature = dict(feature_loss or dict(type='mmkd.L1Feature'))
         for name, (key, trained, target, tap) in TERMS.items():
             cfg = dict(feature if tap == 'fusion' else response)
-            loss_cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
-            if loss_cls is None:
-                raise ConfigError(f'SDKD: unknown loss type {cfg["type"]!r}.')
-            if tap == 'logits' and _accepts(loss_cls, 'tau'):
+            if tap == 'logits' and _accepts(loss_class(cfg, f'SDKD losses.{name}'), 'tau'):
                 cfg.setdefault('tau', self.tau)
             weight = self.lambda_ if name == 'proxy_kd_student' else self.weights[name]
             # the old name `weight` stays as given (the loss logs its deprecation line)

@@ -79,7 +79,9 @@ class DistillTerm(nn.Module):
             targets = [self.teacher_transform(t) for t in targets]
         if self.combine == 'mean_loss':
             return sum(self.compare(trained, t, data_samples) for t in targets) / len(targets)
-        return self.compare(trained, torch.stack(list(targets)).mean(dim=0), data_samples)
+        # one target (the usual case) is used as is: no stack copy on the hot path
+        target = targets[0] if len(targets) == 1 else torch.stack(list(targets)).mean(dim=0)
+        return self.compare(trained, target, data_samples)
 
     def compare(
         self, trained: Tensor, target: Tensor, data_samples: Optional[List[Any]] = None
