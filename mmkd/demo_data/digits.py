@@ -84,19 +84,31 @@ def write_npz(path: str, arrays: Dict[str, np.ndarray]) -> None:
 
 
 def generate_digits_cifar10(
-    root: str, test_fraction: float = 0.2, seed: int = 0, force: bool = False
+    root: str,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    force: bool = False,
+    validation: bool = False,
 ) -> GenerationReport:
     """Write ``cifar-10-npz/{train,test}.npz`` with the real sklearn digits (grey ink replicated
     to RGB, 8x8 upsampled to 32x32), stratified split: ``images`` (N, 32, 32, 3) uint8,
     ``labels`` (N,) int64 and the ``classes``, no pickled object anywhere.
-    Read them with :class:`CIFAR10Embedded` (``type='mmkd.CIFAR10Embedded'``)."""
-    params = dict(test_fraction=test_fraction, seed=seed)
+    Read them with :class:`CIFAR10Embedded` (``type='mmkd.CIFAR10Embedded'``).
+
+    ``validation=True`` writes a model-selection copy: the *training* split alone, split again
+    (same fraction) into ``train`` and a held-out ``test`` file, so settings are chosen without
+    looking at the real test images."""
+    params = dict(test_fraction=test_fraction, seed=seed, validation=validation)
     folder = osp.join(root, CIFAR10Embedded.base_folder)
 
     def write() -> Dict[str, int]:
         images, labels = load_digits_32()
         rgb = np.repeat(images[..., None], 3, axis=-1)
-        splits = dict(zip(('train', 'test'), stratified_split(labels, test_fraction, seed)))
+        train, test = stratified_split(labels, test_fraction, seed)
+        if validation:  # the real test images are never written
+            kept, held_out = stratified_split(labels[train], test_fraction, seed + 1)
+            train, test = train[kept], train[held_out]
+        splits = dict(train=train, test=test)
         for split, idx in splits.items():
             write_npz(
                 osp.join(folder, f'{split}.npz'),
@@ -105,7 +117,7 @@ def generate_digits_cifar10(
         return {split: len(idx) for split, idx in splits.items()}
 
     return write_dataset(
-        'digits_cifar10',
+        'digits_cifar10_val' if validation else 'digits_cifar10',
         root,
         params,
         (CIFAR10Embedded.base_folder, CIFAR10Embedded.legacy_folder),

@@ -184,6 +184,21 @@ def test_cifar10_embedded_reads_digits(data_root: str) -> None:
     assert (img[..., 0] == img[..., 2]).all()  # grey ink replicated to RGB
 
 
+def test_cifar10_validation_copy_holds_out_training_images_only(tmp_path) -> None:
+    generate_digits_cifar10(str(tmp_path / 'full'))
+    generate_digits_cifar10(str(tmp_path / 'val'), validation=True)
+
+    def images(root: str, split: str) -> set:
+        data = CIFAR10Embedded(data_root=str(tmp_path / root), split=split, test_mode=True)
+        return {data.get_data_info(i)['img'].tobytes() for i in range(len(data))}
+
+    train, test = images('full', 'train'), images('full', 'test')
+    fit, held_out = images('val', 'train'), images('val', 'test')
+    assert fit | held_out == train and not fit & held_out  # the training images, split again
+    assert not held_out & test and not fit & test  # the real test images never appear
+    assert abs(len(held_out) / len(train) - 0.2) < 0.01
+
+
 def test_cifar100_embedded_reads_digit_styles(data_root: str) -> None:
     root = osp.join(data_root, 'cifar100')
     with DefaultScope.overwrite_default_scope('mmpretrain'):

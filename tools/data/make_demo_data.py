@@ -6,6 +6,7 @@ Writes, under ``--out``:
   seg   -> cityscapes/        Cityscapes layout (mmseg ``CityscapesDataset``)
   depth -> nyu/               NYU-Depth-v2 layout (mmseg ``NYUDataset``)
   cls   -> digits_cifar10/    real sklearn digits, CIFAR-10 style .npz (``mmkd.CIFAR10Embedded``)
+           digits_cifar10_val/  its training split alone, split again (train / held-out test)
            digits_cifar100/   digits x styles, CIFAR-100 style .npz (``mmkd.CIFAR100Embedded``)
 A dataset whose stamp (``.mmkd_demo_data.json``) matches the generator version and parameters is
 skipped; ``--force`` regenerates it.
@@ -47,6 +48,9 @@ def generate(out: str, only: List[str], force: bool, seed: int) -> List[Generati
     if 'cls' in only:
         reports.append(
             generate_digits_cifar10(osp.join(out, 'digits_cifar10'), seed=seed, force=force))
+        reports.append(  # the training split alone, split again: for choosing settings
+            generate_digits_cifar10(osp.join(out, 'digits_cifar10_val'), seed=seed, force=force,
+                                    validation=True))
         reports.append(
             generate_digits_cifar100(osp.join(out, 'digits_cifar100'), seed=seed, force=force))
     return reports
