@@ -61,6 +61,29 @@ def freeze(model: nn.Module) -> nn.Module:
     return model.eval()
 
 
+def _normalisation(model_cfg: Mapping[str, Any]) -> Tuple[tuple, tuple, bool]:
+    pre = model_cfg.get('data_preprocessor') or {}
+    return (
+        tuple(pre.get('mean') or ()),
+        tuple(pre.get('std') or ()),
+        bool(pre.get('bgr_to_rgb', pre.get('to_rgb', False))),
+    )
+
+
+def check_same_normalisation(
+    cfg_a: Mapping[str, Any], cfg_b: Mapping[str, Any], name_a: str, name_b: str
+) -> None:
+    """Two models that see one batch (the data preprocessor of the first) must normalise it
+    the same way, or the second silently sees shifted inputs."""
+    norm_a, norm_b = _normalisation(cfg_a), _normalisation(cfg_b)
+    if norm_a[0] and norm_b[0] and norm_a != norm_b:
+        raise ConfigError(
+            f'{name_a} and {name_b} normalise images differently (data_preprocessor mean/'
+            f'std/bgr_to_rgb: {norm_a} vs {norm_b}), but both see the same batch. '
+            'Give them the same data_preprocessor.'
+        )
+
+
 def loss_class(cfg: Mapping[str, Any], where: str) -> type:
     """The class a loss config names, with the closest names for a wrong type."""
     if 'type' not in cfg:

@@ -117,6 +117,10 @@ def test_seg_adaptation_step_with_dense_logits():
         ),
         (dict(beta=-1.0), '>= 0'),
         (dict(reference_student=cls_model(8, num_classes=7)), 'num_classes'),
+        (
+            dict(reference_student=dict(cls_model(8), data_preprocessor=dict(mean=[0.0] * 3))),
+            'teacher and reference student normalise images differently',
+        ),
     ],
 )
 def test_config_mistakes_are_clear(overrides, message):

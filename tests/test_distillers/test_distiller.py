@@ -158,6 +158,13 @@ def test_class_count_mismatch_is_a_config_error(mmpretrain_scope):
         cls_distiller(teacher=cls_model(14, num_classes=7))
 
 
+def test_teacher_with_other_normalisation_is_a_config_error(mmpretrain_scope):
+    teacher = cls_model(14)
+    teacher['data_preprocessor']['mean'] = [120.0] * 3  # it would see shifted inputs
+    with pytest.raises(ConfigError, match='student and teacher normalise images differently'):
+        cls_distiller(teacher=teacher)
+
+
 def test_unknown_keys_are_named_with_suggestions(mmpretrain_scope):
     with pytest.raises(ConfigError, match="'tap'.*Did you mean: 'taps'"):
         cls_distiller(tap=dict(logits='head.fc'))

@@ -37,6 +37,7 @@ from mmkd.models.build import build_model, resolve_model_cfg
 from mmkd.models.frozen import (
     FrozenModelsMixin,
     build_loss,
+    check_same_normalisation,
     freeze,
     load_weights_or_warn,
     merge_data_preprocessor,
@@ -92,6 +93,7 @@ class AIDTeacherAdapter(FrozenModelsMixin, BaseModel):
         self.reject_unknown_keys(unknown)
         teacher_cfg = merge_data_preprocessor(resolve_model_cfg(teacher), data_preprocessor)
         student_cfg = resolve_model_cfg(reference_student)
+        check_same_normalisation(teacher_cfg, student_cfg, 'teacher', 'reference student')
         super().__init__(init_cfg=init_cfg)
         self.teacher = build_model(teacher_cfg)
         self.data_preprocessor = self.teacher.data_preprocessor

@@ -26,6 +26,7 @@ from mmkd.models.build import build_model, resolve_model_cfg
 from mmkd.models.frozen import (
     FrozenModelsMixin,
     build_loss,
+    check_same_normalisation,
     freeze,
     load_weights_or_warn,
     merge_data_preprocessor,
@@ -45,15 +46,6 @@ def _num_classes(model: nn.Module) -> Optional[int]:
         if head is not None and isinstance(getattr(head, 'num_classes', None), int):
             return head.num_classes
     return None
-
-
-def _normalisation(model_cfg: Mapping[str, Any]) -> Tuple:
-    pre = model_cfg.get('data_preprocessor') or {}
-    return (
-        tuple(pre.get('mean') or ()),
-        tuple(pre.get('std') or ()),
-        bool(pre.get('bgr_to_rgb', pre.get('to_rgb', False))),
-    )
 
 
 @MODELS.register_module()
@@ -108,15 +100,8 @@ class Distiller(FrozenModelsMixin, BaseModel):
         self.reject_unknown_keys(unknown)
         teacher_specs = _teacher_specs(teacher, teacher_ckpt, teachers)
         student_cfg = merge_data_preprocessor(resolve_model_cfg(student), data_preprocessor)
-        s_norm = _normalisation(student_cfg)
         for name, (teacher_cfg, _) in teacher_specs.items():
-            t_norm = _normalisation(teacher_cfg)
-            if s_norm[0] and t_norm[0] and s_norm != t_norm:
-                raise ConfigError(
-                    f'student and {name} normalise images differently (data_preprocessor mean/'
-                    f'std/bgr_to_rgb: {s_norm} vs {t_norm}), but both see the same batch. '
-                    'Give them the same data_preprocessor.'
-                )
+            check_same_normalisation(student_cfg, teacher_cfg, 'student', name)
         super().__init__(init_cfg=init_cfg)
         self.student = build_model(student_cfg)
         # One preprocessing for all: the teachers see exactly the student's batch.
