@@ -12,7 +12,7 @@ when the forward raises.
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Dict, Iterator, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional
 
 from torch import Tensor, nn
 
@@ -85,6 +85,11 @@ class FeatureTaps:
     def clear(self) -> None:
         """Drop the recorded tensors (and the graphs they keep alive)."""
         self._records.clear()
+
+    def map_records(self, fn: Callable[[Any], Any]) -> None:
+        """Replace each recorded output by ``fn(output)`` (e.g. a half-precision teacher's
+        outputs cast back to fp32)."""
+        self._records = {name: fn(output) for name, output in self._records.items()}
 
     def _make_hook(self, name: str):
         spec = self.specs[name]

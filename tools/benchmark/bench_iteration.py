@@ -8,7 +8,9 @@ loss, backward and the optimizer step, with each config's own optimizer. The bat
 (random images and labels of the demo's size), the teacher keeps its random initial weights:
 neither changes the cost. Reported per model:
 
-* time: median wall time of ``--iters`` iterations after ``--warmup`` iterations;
+* time: median wall time (and process CPU time, steadier on a shared machine) of ``--rounds``
+  x ``--iters`` iterations after ``--warmup`` iterations, the models taking turns round by round
+  (a load change on a shared machine hits all alike);
 * peak memory: CUDA: ``torch.cuda.max_memory_allocated`` over one iteration. CPU: the tensors
   that live across iterations (parameters, buffers, gradients, optimizer state) plus the peak of
   torch's CPU allocations during one iteration (activations, temporaries), from the profiler's
@@ -24,7 +26,7 @@ import sys
 import time
 import warnings
 from os import path as osp
-from typing import Dict, List
+from typing import Callable, Dict, List, Mapping, Optional
 
 import torch
 from prettytable import PrettyTable
@@ -56,7 +58,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--width', type=int, default=128)
     parser.add_argument('--num-classes', type=int, default=19)
     parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--iters', type=int, default=5)
+    parser.add_argument('--iters', type=int, default=5, help='timed iterations per round')
+    parser.add_argument('--rounds', type=int, default=1, help='rounds of --iters per model')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument(
@@ -64,6 +67,12 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=1.0,
         help='k of the SDKD model (1: phase 2, every term active)',
+    )
+    parser.add_argument(
+        '--sdkd-proxy-pass',
+        choices=('from_fusion', 'full'),
+        default=None,
+        help="the SDKD model's proxy_pass (default: the config's)",
     )
     return parser.parse_args()
 
@@ -88,10 +97,12 @@ def seg_batch(args: argparse.Namespace, seed: int = 0) -> dict:
     return dict(inputs=inputs, data_samples=samples)
 
 
-def build(config: str, device: str, sdkd_k: float):
+def build(config: str, device: str, sdkd_k: float, proxy_pass: Optional[str] = None):
     cfg = Config.fromfile(config)
     if is_distiller_config(cfg):
         cfg.model.teacher_ckpt = None  # random teacher: same cost
+    if proxy_pass is not None and cfg.model.type.endswith('SDKD'):
+        cfg.model.proxy_pass = proxy_pass
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmseg')):
         model = MODELS.build(cfg.model).to(device)
         if hasattr(model, 'k'):
@@ -132,31 +143,67 @@ def cpu_iteration_peak(step) -> int:
     return peak
 
 
-def measure(name: str, config: str, args: argparse.Namespace) -> Dict[str, float]:
-    model, optim = build(config, args.device, args.sdkd_k)
-    batch = seg_batch(args)
+def interleaved_times(
+    steps: Mapping[str, Callable[[], object]], warmup: int, iters: int, rounds: int = 1
+) -> Dict[str, Dict[str, List[float]]]:
+    """Times of ``rounds`` x ``iters`` calls of each step after ``warmup`` calls, the steps
+    taking turns round by round: ``{name: {'wall': [...], 'cpu': [...]}}``. ``cpu`` is the
+    process's CPU time (all its threads), which other processes on a shared machine disturb far
+    less than the wall time. Each step synchronises its device itself."""
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    times = {name: dict(wall=[], cpu=[]) for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            for _ in range(iters):
+                wall, cpu = time.perf_counter(), time.process_time()
+                step()
+                times[name]['cpu'].append(time.process_time() - cpu)
+                times[name]['wall'].append(time.perf_counter() - wall)
+    return times
+
+
+def peak_memory(step: Callable[[], object], persistent: int, device: str) -> int:
+    """Peak memory of one more ``step()``: CUDA's peak allocation; on the CPU ``persistent``
+    (what lives across steps, :func:`persistent_bytes`) plus the step's allocation peak."""
+    if device.startswith('cuda'):
+        torch.cuda.reset_peak_memory_stats()
+        step()
+        return torch.cuda.max_memory_allocated()
+    return persistent + cpu_iteration_peak(step)
+
+
+def train_step(model, optim, batch: dict, device: str) -> Callable[[], object]:
+    """``model.train_step`` on a fresh copy of ``batch`` (the preprocessor moves it in place)."""
 
     def step():
         logs = model.train_step(copy.deepcopy(batch), optim)
-        if args.device.startswith('cuda'):
+        if device.startswith('cuda'):
             torch.cuda.synchronize()
         return logs
 
-    for _ in range(args.warmup):
-        step()
-    times: List[float] = []
-    for _ in range(args.iters):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    if args.device.startswith('cuda'):
-        torch.cuda.reset_peak_memory_stats()
-        step()
-        peak = torch.cuda.max_memory_allocated()
-    else:
-        peak = persistent_bytes(model, optim) + cpu_iteration_peak(step)
-    params = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return dict(name=name, time=statistics.median(times), peak=peak, params=params)
+    return step
+
+
+def measure_all(args: argparse.Namespace) -> List[Dict[str, float]]:
+    built = {
+        name: build(getattr(args, f'{name}_config'), args.device, args.sdkd_k, args.sdkd_proxy_pass)
+        for name in DEFAULT_CONFIGS
+    }
+    batch = seg_batch(args)
+    steps = {
+        name: train_step(model, optim, batch, args.device) for name, (model, optim) in built.items()
+    }
+    times = interleaved_times(steps, args.warmup, args.iters, args.rounds)
+    rows = []
+    for name, (model, optim) in built.items():
+        peak = peak_memory(steps[name], persistent_bytes(model, optim), args.device)
+        params = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        median = {clock: statistics.median(values) for clock, values in times[name].items()}
+        row = dict(name=name, time=median['wall'], cpu=median['cpu'], peak=peak, params=params)
+        rows.append(dict(row, proxy_pass=getattr(model, 'proxy_pass', None)))
+    return rows
 
 
 def main() -> None:
@@ -164,12 +211,13 @@ def main() -> None:
     MMLogger.get_instance('bench_iteration', log_level='ERROR')  # no per-parameter optim logs
     if args.threads:
         torch.set_num_threads(args.threads)
-    rows = [measure(name, getattr(args, f'{name}_config'), args) for name in DEFAULT_CONFIGS]
+    rows = measure_all(args)
     by = {r['name']: r for r in rows}
     print(
         f'\nOne training iteration, device={args.device}, threads={torch.get_num_threads()}, '
-        f'batch {args.batch_size}x3x{args.height}x{args.width}, median of {args.iters} '
-        f'after {args.warmup} warm-up, SDKD k={args.sdkd_k:g}'
+        f'batch {args.batch_size}x3x{args.height}x{args.width}, median of {args.rounds} x '
+        f'{args.iters} (interleaved rounds) after {args.warmup} warm-up, SDKD k={args.sdkd_k:g}'
+        f', proxy_pass={by["sdkd"]["proxy_pass"]}'
     )
     table = PrettyTable(
         [
@@ -179,6 +227,8 @@ def main() -> None:
             'peak (MiB)',
             'time/student',
             'time/KD',
+            'cpu (ms)',
+            'cpu/KD',
             'mem/student',
             'mem/KD',
         ],
@@ -194,6 +244,8 @@ def main() -> None:
                 f'{r["peak"] / 2**20:.1f}',
                 f'{r["time"] / by["student"]["time"]:.2f}',
                 f'{r["time"] / by["kd"]["time"]:.2f}',
+                f'{r["cpu"] * 1e3:.1f}',
+                f'{r["cpu"] / by["kd"]["cpu"]:.2f}',
                 f'{r["peak"] / by["student"]["peak"]:.2f}',
                 f'{r["peak"] / by["kd"]["peak"]:.2f}',
             ]

@@ -204,7 +204,9 @@ def run_config(base: Config, task: str, shape: Tuple[int, int], amp: bool) -> Co
     if cfg.get('data_preprocessor') is not None:  # what the Runner gives a model (setdefault)
         cfg.model.setdefault('data_preprocessor', copy.deepcopy(cfg.data_preprocessor))
     if task in ('seg', 'depth'):
-        cfg.model.data_preprocessor = dict(cfg.model.get('data_preprocessor') or {}, size=shape)
+        # pad to `shape` (mmseg takes a size or a size_divisor, not both: demo configs give one)
+        pre = dict(cfg.model.get('data_preprocessor') or {}, size=shape, size_divisor=None)
+        cfg.model.data_preprocessor = pre
     if amp:  # as tools/train.py --amp
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')

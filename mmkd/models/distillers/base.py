@@ -18,7 +18,6 @@ terms (``connectors.<name>.*``) load through a renaming pre-hook.
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
-import torch
 from mmengine.model import BaseModel
 from torch import Tensor, nn
 
@@ -35,6 +34,7 @@ from mmkd.registry import MODELS
 from mmkd.taps import FeatureTaps
 from mmkd.utils.errors import ConfigError, did_you_mean
 
+from .teacher_speed import TeacherSpeed
 from .term import DistillTerm, legacy_term_keys
 
 TapConfig = Union[str, Mapping[str, str]]
@@ -78,6 +78,8 @@ class Distiller(FrozenModelsMixin, BaseModel):
         data_preprocessor: settings merged into the student's data preprocessor, which the
             distiller uses for both models (the teacher sees the student's batch), so student and
             teacher must normalise images alike.
+        teacher_speed: ``dict(inference_mode=False, channels_last=False, autocast=None)``:
+            speed switches of the teacher's forward (:mod:`.teacher_speed`), all off by default.
     """
 
     #: the roles a loss may read taps from; subclasses add their own (e.g. SDKD's proxy)
@@ -94,10 +96,12 @@ class Distiller(FrozenModelsMixin, BaseModel):
         losses: Optional[Mapping[str, Mapping[str, Any]]] = None,
         student_loss_weight: float = 1.0,
         data_preprocessor: Optional[Mapping[str, Any]] = None,
+        teacher_speed: Optional[Mapping[str, Any]] = None,
         init_cfg: Optional[Mapping[str, Any]] = None,
         **unknown: Any,
     ) -> None:
         self.reject_unknown_keys(unknown)
+        speed = TeacherSpeed.from_config(teacher_speed)
         teacher_specs = _teacher_specs(teacher, teacher_ckpt, teachers)
         student_cfg = merge_data_preprocessor(resolve_model_cfg(student), data_preprocessor)
         for name, (teacher_cfg, _) in teacher_specs.items():
@@ -134,6 +138,8 @@ class Distiller(FrozenModelsMixin, BaseModel):
         for name, (_, ckpt) in teacher_specs.items():
             what = 'teacher' if len(teacher_specs) == 1 else f'teacher {name!r}'
             freeze(load_weights_or_warn(self.teachers[name], ckpt, what))
+        self.teacher_speed = speed
+        speed.prepare(self.teachers)
         self._predict_with: Optional[str] = None  # a teacher's name, or None: the student
 
     @property
@@ -253,11 +259,16 @@ class Distiller(FrozenModelsMixin, BaseModel):
 
     # ------------------------------------------------------------------------ forward modes
     def teacher_forward(self, inputs: Tensor) -> None:
-        """Run each teacher just far enough to fill its taps (tensor mode, no grad, no labels)."""
+        """Run each teacher just far enough to fill its taps (tensor mode, no grad, no labels),
+        with the ``teacher_speed`` switches."""
+        speed = self.teacher_speed
+        inputs = speed.inputs(inputs)
         for name, taps in self.teacher_taps.items():
             if taps.specs:
-                with torch.no_grad():
+                with speed.forward_context(inputs.device.type):
                     taps.run(self.teachers[name], inputs, mode='tensor')
+                if speed.changes_outputs:
+                    taps.map_records(speed.output)
 
     def forward(
         self, inputs: Tensor, data_samples: Optional[List[Any]] = None, mode: str = 'tensor'

@@ -11,7 +11,13 @@ z logits (p proxy, t teacher, s student), f features at the fusion stage, L labe
 One training step: the student's own loss pass (student taps recording), the teacher (no grad),
 then the proxy pass: ``torch.func.functional_call`` of the student on *detached* parameters and
 *cloned* buffers, in loss mode, with a forward hook replacing the fusion module's output by
-``ffb(proxy feature, teacher feature)``. Hence:
+``ffb(proxy feature, teacher feature)``. Up to the fusion module the proxy computes exactly what
+the student's pass has just computed (same weights, same input; train-mode BN normalises with the
+same batch's statistics), so by default (``proxy_pass='from_fusion'``) the modules before it replay
+the student pass's outputs (detached, :class:`~mmkd.replay.PrefixReplay`) and the proxy computes
+only the fusion stage on: the FFB and the student's tail, forward and backward. Losses, gradients
+and BN statistics equal the full pass's (tested); ``proxy_pass='full'`` runs the whole network
+again (dropout before the fusion stage then draws its own mask). Hence:
 
 * L_PT reaches only the FFB: the proxy's student weights are detached tensors, so no gradient
   reaches the student's parameters; every target of L_PT (z_t, z_s, f_s) is detached;
@@ -31,6 +37,7 @@ restored on resume), switched by :class:`SDKDPhaseHook`. Logged keys: ``student.
 
 import copy
 import inspect
+from contextlib import nullcontext
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import torch
@@ -39,6 +46,7 @@ from torch.func import functional_call
 
 from mmkd.models.frozen import loss_class
 from mmkd.registry import MODELS
+from mmkd.replay import PrefixReplay
 from mmkd.taps import FeatureTaps
 from mmkd.utils.errors import ConfigError
 
@@ -65,6 +73,7 @@ DEFAULT_WEIGHTS = dict(
     proxy_feat_student=1.0,
 )
 PROBE_SIZE = 64  # input side of the build-time forward that finds the fusion channels
+PROXY_PASSES = ('from_fusion', 'full')
 
 
 def _accepts(cls: type, name: str) -> bool:
@@ -96,6 +105,8 @@ class SDKD(Distiller):
             (``kd`` and ``proxy_kd_teacher``), e.g. SFKD's ``dict(type='mmkd.TopKMask',
             ratio=0.6)``; the proxy and student targets stay whole.
         losses: extra plain student/teacher losses, as in :class:`Distiller` (optional).
+        proxy_pass: ``'from_fusion'`` (default): the proxy starts from the student pass's
+            recorded activations at the fusion stage; ``'full'``: it runs the whole network.
     """
 
     tap_roles = ('student', 'teacher', 'proxy')
@@ -115,8 +126,13 @@ class SDKD(Distiller):
         teacher_transform: Optional[Mapping[str, Any]] = None,
         taps: Optional[Mapping[str, Any]] = None,
         losses: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        proxy_pass: str = 'from_fusion',
         **kwargs: Any,
     ) -> None:
+        if proxy_pass not in PROXY_PASSES:
+            raise ConfigError(
+                f'SDKD: proxy_pass must be one of {PROXY_PASSES}, got {proxy_pass!r}.'
+            )
         taps = dict(taps or {})
         if 'logits' not in taps:
             raise ConfigError(
@@ -191,6 +207,12 @@ class SDKD(Distiller):
         ffb_cfg.setdefault('type', 'mmkd.FeatureFusionBlock')
         self.ffb = MODELS.build(ffb_cfg)
         self.register_buffer('k', torch.tensor(float(k)))
+        self.proxy_pass = proxy_pass
+        # replays the student's pass up to the fusion module (an indexed tap, `backbone[3]`,
+        # fuses the whole module's output: nothing before it to replay)
+        self.student_prefix = PrefixReplay(
+            self.student, self.tap_paths['proxy']['fusion'].split('[')[0]
+        )
 
     # ----------------------------------------------------------------------------- building
     def _model_for_role(self, role: str) -> nn.Module:
@@ -225,6 +247,14 @@ class SDKD(Distiller):
         return channels[0], channels[1]
 
     # --------------------------------------------------------------------------- training
+    def loss(self, inputs: Tensor, data_samples: List[Any]) -> Dict[str, Tensor]:
+        """The distiller's step; with ``proxy_pass='from_fusion'`` the student's pass is
+        recorded up to the fusion module, for the proxy to start from there."""
+        if self.proxy_pass == 'full':
+            return super().loss(inputs, data_samples)
+        with self.student_prefix.recording():
+            return super().loss(inputs, data_samples)
+
     def extra_passes(self, inputs: Tensor, data_samples: List[Any]) -> Dict[str, Tensor]:
         """The proxy teacher's pass: its task losses (part of L_PT) and the current k."""
         proxy_losses = self.proxy_forward(inputs, data_samples)
@@ -236,7 +266,9 @@ class SDKD(Distiller):
         """Run the proxy teacher: the student network on detached weights and cloned buffers,
         the fusion output replaced by the FFB's. Records the ``proxy`` taps (its ``fusion`` tap
         is f_p) and returns the student's task losses computed on the proxy's output. The
-        teacher's taps must have been recorded."""
+        teacher's taps must have been recorded. Inside :meth:`loss` with
+        ``proxy_pass='from_fusion'`` the modules before the fusion stage replay the student
+        pass; called on its own it runs the whole network."""
         teacher_feat = self.read_taps('teacher', 'fusion')[0].detach()  # SDKD has one teacher
         spec = self.taps['proxy'].specs['fusion']
 
@@ -251,8 +283,9 @@ class SDKD(Distiller):
         buffers = {n: b.clone() for n, b in self.student.named_buffers()}
         # registered before the proxy taps, so the proxy's `fusion` tap records the fused feature
         handle = self.student.get_submodule(spec.path).register_forward_hook(fuse)
+        replay = self.student_prefix.replaying() if self.student_prefix.complete else nullcontext()
         try:
-            with self.taps['proxy'].recording():
+            with self.taps['proxy'].recording(), replay:
                 return functional_call(
                     self.student, (params, buffers), (inputs, data_samples), dict(mode='loss')
                 )

@@ -1,0 +1,68 @@
+"""tools/benchmark/speed.py with tiny iterations: the JSON's keys, ratios that are the measured
+times' ratios, a row added through ROWS, and MMRazor's row left out when it is not installed.
+No timing is asserted."""
+
+import importlib.util
+import json
+import os.path as osp
+import statistics
+import sys
+
+import pytest
+
+from .test_tools import ROOT
+
+sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
+import speed  # noqa: E402
+
+SEG_KD = osp.join(ROOT, 'configs', 'kd', 'seg_kd_demo.py')
+TINY = ['--shape', '32', '32', '--batch-size', '2', '--warmup', '0', '--iters', '1']
+
+
+@pytest.fixture(scope='module')
+def report(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp('speed') / 'speed.json')
+    rows = dict(speed.ROWS)
+    # a row plugged in as the teacher-output cache row is: a function of the built Setup
+    speed.ROWS['distiller_again'] = speed.distiller_live
+    speed.ROWS['not_here'] = lambda setup: None
+    try:
+        speed.main([SEG_KD, *TINY, '--rounds', '2', '--mmrazor-config', 'x.py', '--out', out])
+    finally:
+        speed.ROWS.clear()
+        speed.ROWS.update(rows)
+    with open(out) as f:
+        return json.load(f)
+
+
+def test_json_holds_every_row_and_its_times(report):
+    assert set(report) == {'environment', 'configs'}
+    assert {'threads', 'device', 'warmup', 'iters', 'rounds'} <= set(report['environment'])
+    result = report['configs'][SEG_KD]
+    assert result['task'] == 'seg' and result['batch'] == [2, 3, 32, 32]
+    assert list(result['rows']) == ['student', 'lower_bound', 'distiller', 'distiller_again']
+    assert result['skipped']['not_here'] == 'its row builder gave no step'
+    for row in result['rows'].values():
+        assert set(row) == {'wall_s', 'cpu_s', 'peak_bytes', 'times'}
+        assert len(row['times']['wall']) == len(row['times']['cpu']) == 2  # rounds x iters
+        assert row['wall_s'] == statistics.median(row['times']['wall'])
+        assert row['cpu_s'] == statistics.median(row['times']['cpu'])
+        assert row['peak_bytes'] > 0
+
+
+def test_ratios_are_the_measured_ratios(report):
+    result = report['configs'][SEG_KD]
+    rows, ratios = result['rows'], result['ratios']
+    assert set(ratios) == {f'{r}/{b}' for r in rows for b in ('lower_bound', 'student')}
+    for name, row in rows.items():
+        for base in ('lower_bound', 'student'):
+            ratio = ratios[f'{name}/{base}']
+            assert ratio['wall'] == pytest.approx(row['wall_s'] / rows[base]['wall_s'])
+            assert ratio['cpu'] == pytest.approx(row['cpu_s'] / rows[base]['cpu_s'])
+            assert ratio['memory'] == pytest.approx(row['peak_bytes'] / rows[base]['peak_bytes'])
+    assert ratios['lower_bound/lower_bound'] == dict(wall=1.0, cpu=1.0, memory=1.0)
+
+
+@pytest.mark.skipif(importlib.util.find_spec('mmrazor') is not None, reason='MMRazor installed')
+def test_mmrazor_row_is_left_out_without_mmrazor(report):
+    assert report['configs'][SEG_KD]['skipped']['mmrazor'] == 'MMRazor is not installed'

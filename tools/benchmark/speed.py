@@ -1,0 +1,271 @@
+"""Speed of a distiller against what it cannot beat: the student alone and the lower bound.
+
+    python tools/benchmark/speed.py configs/kd/seg_kd_demo.py configs/cwd/seg_cwd_demo.py
+    python tools/benchmark/speed.py CONFIG --batch-size 2 --shape 128 128 --rounds 5 --out s.json
+
+Per config, on the same models (the config's student and teacher, random weights: the cost
+does not depend on them) and the same synthetic batch of its task, the median time of one
+training iteration and its peak memory for:
+
+* ``student``: the student alone, ``student.train_step`` with the config's optimizer;
+* ``lower_bound``: raw PyTorch: the teacher's whole tensor-mode forward under ``no_grad``, then
+  the student's loss, backward and optimizer step: a distiller cannot do less (it can stop the
+  teacher early, after its last tap);
+* ``distiller``: the distiller's ``train_step``, the teacher run live;
+* more rows from :data:`ROWS` (each a function of the built :class:`Setup` giving a step, or
+  None to skip), e.g. the distiller reading its teacher's outputs from a cache;
+* ``mmrazor``: ``--mmrazor-config`` (an MMRazor config of the same pair) when MMRazor is
+  installed (``importlib.util.find_spec('mmrazor')``), otherwise the row is left out and said so.
+
+Times and memory are measured as ``bench_iteration.py`` does (wall and process CPU time, rounds
+of iterations interleaved across the rows, medians; CPU memory: persistent tensors + the
+profiler's allocation peak of one step). Ratios to the lower bound and to the student are
+printed (prettytable) and written with every measured time to ``--out`` (JSON).
+"""
+
+import argparse
+import copy
+import importlib.util
+import json
+import os.path as osp
+import statistics
+import sys
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import torch
+from prettytable import PrettyTable
+
+HERE = osp.dirname(osp.abspath(__file__))
+sys.path.insert(0, osp.dirname(osp.dirname(HERE)))
+sys.path.insert(0, HERE)
+warnings.filterwarnings('ignore')
+from bench_iteration import (  # noqa: E402
+    interleaved_times,
+    peak_memory,
+    persistent_bytes,
+    train_step,
+)
+from gpu_check import build, num_classes_of, run_config, synthetic_batch, task_of  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+from mmengine.logging import MMLogger  # noqa: E402
+from mmengine.optim import build_optim_wrapper  # noqa: E402
+from mmengine.registry import DefaultScope  # noqa: E402
+
+Step = Callable[[], object]
+BASES = ('lower_bound', 'student')  # the rows every ratio is taken against
+DEFAULT_SHAPES = dict(seg=(128, 128), depth=(128, 128), cls=(32, 32))
+
+
+@dataclass
+class Setup:
+    """One config's built models and data, shared by every row."""
+
+    cfg: Config
+    task: str
+    distiller: torch.nn.Module  # train mode, SDKD at k=1
+    optim: Any  # the distiller's optimizer wrapper
+    batch: Dict[str, list]
+    device: str
+
+
+def student_alone(setup: Setup) -> Tuple[Step, torch.nn.Module, Any]:
+    student = copy.deepcopy(setup.distiller.student)
+    with DefaultScope.overwrite_default_scope(setup.cfg.get('default_scope', 'mmseg')):
+        optim = build_optim_wrapper(student, setup.cfg.optim_wrapper)
+    return train_step(student, optim, setup.batch, setup.device), student, optim
+
+
+def lower_bound(setup: Setup) -> Tuple[Step, torch.nn.Module, Any]:
+    """Raw PyTorch: every teacher's whole tensor-mode forward under no_grad + the student's
+    loss, backward and optimizer step."""
+    student = copy.deepcopy(setup.distiller.student)
+    teachers = list(setup.distiller.teachers.values())
+    with DefaultScope.overwrite_default_scope(setup.cfg.get('default_scope', 'mmseg')):
+        optim = build_optim_wrapper(student, setup.cfg.optim_wrapper)
+    optimizer = optim.optimizer
+
+    def step() -> None:
+        data = student.data_preprocessor(copy.deepcopy(setup.batch), True)
+        with torch.no_grad():
+            for teacher in teachers:
+                teacher(data['inputs'], mode='tensor')
+        losses = student(data['inputs'], data['data_samples'], mode='loss')
+        loss = sum(v for k, v in losses.items() if 'loss' in k)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if setup.device.startswith('cuda'):
+            torch.cuda.synchronize()
+
+    return step, torch.nn.ModuleList([student, *teachers]), optim
+
+
+def distiller_live(setup: Setup) -> Tuple[Step, torch.nn.Module, Any]:
+    return (
+        train_step(setup.distiller, setup.optim, setup.batch, setup.device),
+        setup.distiller,
+        setup.optim,
+    )
+
+
+#: row name -> (Setup -> (step, model, optimizer wrapper) or None to leave the row out); the
+#: model and optimizer give the persistent tensors of the CPU memory. Add rows here.
+ROWS: Dict[str, Callable[[Setup], Optional[Tuple[Step, torch.nn.Module, Any]]]] = dict(
+    student=student_alone,
+    lower_bound=lower_bound,
+    distiller=distiller_live,
+)
+
+
+def mmrazor_row(path: str, setup: Setup) -> Tuple[Step, torch.nn.Module, Any]:
+    """An MMRazor config's model (teacher checkpoint dropped) on the same batch."""
+    from mmrazor.registry import MODELS as RAZOR_MODELS
+
+    cfg = Config.fromfile(path)
+    if 'teacher_ckpt' in cfg.model:
+        cfg.model.teacher_ckpt = None
+    with DefaultScope.overwrite_default_scope('mmrazor'):
+        model = RAZOR_MODELS.build(cfg.model).to(setup.device)
+        model.train()
+        optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    return train_step(model, optim, setup.batch, setup.device), model, optim
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('configs', nargs='+', help='distiller configs')
+    parser.add_argument('--batch-size', type=int, default=2)
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=None,
+        help='input H W (default: seg/depth 128 128, cls 32 32)',
+    )
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--iters', type=int, default=3, help='timed iterations per round')
+    parser.add_argument('--rounds', type=int, default=5, help='rounds, interleaved across rows')
+    parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--mmrazor-config', default=None, help='MMRazor config of the same pair')
+    parser.add_argument('--out', default=None, help='JSON file for every time and ratio')
+    return parser.parse_args(argv)
+
+
+def measure_config(path: str, args: argparse.Namespace) -> Dict[str, Any]:
+    base = Config.fromfile(path)
+    task = task_of(base)
+    shape = tuple(args.shape or DEFAULT_SHAPES[task])
+    cfg = run_config(base, task, shape, amp=False)
+    distiller, optim = build(cfg, torch.device(args.device))
+    batch = synthetic_batch(task, args.batch_size, shape, num_classes_of(distiller))
+    setup = Setup(cfg, task, distiller, optim, batch, args.device)
+    built = {name: make(setup) for name, make in ROWS.items()}
+    skipped = {name: 'its row builder gave no step' for name, row in built.items() if row is None}
+    if args.mmrazor_config:
+        if importlib.util.find_spec('mmrazor') is None:
+            skipped['mmrazor'] = 'MMRazor is not installed'
+        else:
+            built['mmrazor'] = mmrazor_row(args.mmrazor_config, setup)
+    built = {name: row for name, row in built.items() if row is not None}
+    times = interleaved_times(
+        {name: row[0] for name, row in built.items()}, args.warmup, args.iters, args.rounds
+    )
+    rows = {}
+    for name, (step, model, row_optim) in built.items():
+        rows[name] = dict(
+            wall_s=statistics.median(times[name]['wall']),
+            cpu_s=statistics.median(times[name]['cpu']),
+            peak_bytes=peak_memory(step, persistent_bytes(model, row_optim), args.device),
+            times=times[name],
+        )
+    return dict(
+        task=task,
+        batch=[args.batch_size, 3, *shape],
+        rows=rows,
+        ratios=ratios(rows),
+        skipped=skipped,
+    )
+
+
+def ratios(rows: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, float]]:
+    """``{'<row>/<base>': {'wall': .., 'cpu': .., 'memory': ..}}`` for every row and base."""
+    measures = dict(wall='wall_s', cpu='cpu_s', memory='peak_bytes')
+    return {
+        f'{name}/{base}': {k: row[key] / rows[base][key] for k, key in measures.items()}
+        for base in BASES
+        for name, row in rows.items()
+    }
+
+
+def table(path: str, result: Dict[str, Any]) -> PrettyTable:
+    out = PrettyTable(
+        [
+            'row',
+            'wall ms',
+            'cpu ms',
+            'peak MiB',
+            'wall/lower',
+            'cpu/lower',
+            'wall/student',
+            'cpu/student',
+            'mem/student',
+        ],
+        align='r',
+    )
+    out.align['row'] = 'l'
+    out.title = f'{osp.basename(path)}: batch {"x".join(map(str, result["batch"]))}'
+    for name, row in result['rows'].items():
+        lower, alone = result['ratios'][f'{name}/lower_bound'], result['ratios'][f'{name}/student']
+        out.add_row(
+            [
+                name,
+                f'{row["wall_s"] * 1e3:.1f}',
+                f'{row["cpu_s"] * 1e3:.1f}',
+                f'{row["peak_bytes"] / 2**20:.1f}',
+                f'{lower["wall"]:.2f}',
+                f'{lower["cpu"]:.2f}',
+                f'{alone["wall"]:.2f}',
+                f'{alone["cpu"]:.2f}',
+                f'{alone["memory"]:.2f}',
+            ]
+        )
+    return out
+
+
+def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
+    args = parse_args(argv)
+    MMLogger.get_instance('speed', log_level='ERROR')
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    report = dict(
+        environment=dict(
+            torch=torch.__version__,
+            device=args.device,
+            threads=torch.get_num_threads(),
+            warmup=args.warmup,
+            iters=args.iters,
+            rounds=args.rounds,
+        ),
+        configs={},
+    )
+    for path in args.configs:
+        result = measure_config(path, args)
+        report['configs'][path] = result
+        print(table(path, result))
+        for name, why in result['skipped'].items():
+            print(f'{name}: skipped ({why})')
+    print(
+        f'device={args.device}, threads={torch.get_num_threads()}, median of {args.rounds} '
+        f'interleaved rounds x {args.iters} iterations after {args.warmup} warm-up'
+    )
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(report, f, indent=1)
+    return report
+
+
+if __name__ == '__main__':
+    main()
