@@ -1,6 +1,7 @@
 """Small embedded datasets shared by the tools tests (generated once per session)."""
 
 import os.path as osp
+from typing import Dict
 
 import pytest
 
@@ -14,6 +15,28 @@ def data_root(tmp_path_factory) -> str:
     generate_nyu(osp.join(root, 'nyu'), num_train=8, num_test=4)
     generate_digits_cifar10(osp.join(root, 'digits_cifar10'))
     return root
+
+
+@pytest.fixture(scope='session')
+def seg_kd_run(data_root, tmp_path_factory) -> Dict[str, str]:
+    """The segmentation demo teacher trained 2 iterations, then a 4-iteration distillation from
+    it (checkpoints at 2 and 4, validation at 4): trained once per test process and shared by the
+    tools tests, which only read it (what they write goes to their own folders)."""
+    from tests.test_tools.test_tools import (  # (test_tools imports this module)
+        SEG_KD,
+        SEG_TEACHER,
+        data_options,
+        iter_options,
+        train,
+    )
+
+    work = str(tmp_path_factory.mktemp('seg_kd_run'))
+    options = data_options(data_root, 'cityscapes')
+    train(SEG_TEACHER, f'{work}/teacher', options + iter_options(2))
+    teacher_ckpt = f'{work}/teacher/iter_2.pth'
+    kd_options = options + iter_options(4, ckpt_interval=2) + [f'model.teacher_ckpt={teacher_ckpt}']
+    train(SEG_KD, f'{work}/kd', kd_options)
+    return dict(work=work, teacher_ckpt=teacher_ckpt, options=options, kd_options=kd_options)
 
 
 def save_untrained(config: str, path: str) -> str:

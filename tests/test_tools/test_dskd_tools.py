@@ -1,7 +1,8 @@
 """DSKD through the command-line tools: a few iterations of each demo config (teachers saved
-untrained), the logged terms, the checkpoint's parts, and the exported plain student."""
+untrained), the logged terms, the checkpoint's parts, and the exported plain student (exported
+in this process by what tools/export_student.py runs; that command line is tested in
+test_tools.py)."""
 
-import sys
 from typing import Dict
 
 import pytest
@@ -9,15 +10,9 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
+from mmkd.apis.export import export_student, run_config
 from tests.test_tools.conftest import save_untrained
-from tests.test_tools.test_tools import (
-    CFG,
-    data_options,
-    iter_options,
-    logged_losses,
-    run_tool,
-    train,
-)
+from tests.test_tools.test_tools import CFG, data_options, iter_options, logged_losses, train
 
 DEMOS = dict(
     seg=f'{CFG}/dskd/seg_dskd_demo.py',
@@ -70,7 +65,7 @@ def test_dskd_demo_trains_and_its_student_exports(task, dskd_teachers, data_root
     assert not any(k.startswith(('teachers.', 'terms.lsh.loss.')) for k in state)
 
     out = f'{work}/export/student.pth'
-    run_tool([sys.executable, 'tools/export_student.py', DEMOS[task], ckpt, out])
+    export_student(run_config(DEMOS[task], ckpt)[0], ckpt, out)
     exported = torch.load(out, weights_only=True)['state_dict']
     assert not any(k.startswith(('student.', 'denoiser.', 'connector.')) for k in exported)
     student_cfg = Config.fromfile(out.replace('.pth', '_config.py'))
