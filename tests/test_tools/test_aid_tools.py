@@ -31,14 +31,10 @@ SEG_STUDENT = f'{CFG}/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py'
 
 
 @pytest.fixture(scope='session')
-def seg_models(tmp_path_factory) -> Dict[str, str]:
-    """Untrained demo teacher and student saved as plain upstream checkpoints."""
-    root = tmp_path_factory.mktemp('aid_models')
-    paths = {
-        name: save_untrained(config, str(root / f'{name}.pth'))
-        for name, config in (('teacher', SEG_TEACHER), ('student', SEG_STUDENT))
-    }
-    return paths
+def seg_models(untrained_teachers, tmp_path_factory) -> Dict[str, str]:
+    """Untrained demo teacher (conftest.py's) and student saved as plain upstream checkpoints."""
+    student = str(tmp_path_factory.mktemp('aid_models') / 'student.pth')
+    return dict(teacher=untrained_teachers['seg'], student=save_untrained(SEG_STUDENT, student))
 
 
 def two_stage_options(

@@ -13,10 +13,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
-from tests.test_tools.conftest import free_port
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CFG = osp.join(ROOT, 'configs')
+from tests.test_tools.conftest import CFG, ROOT, free_port
 
 SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
 SEG_KD = f'{CFG}/kd/seg_kd_demo.py'
