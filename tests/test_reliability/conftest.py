@@ -16,6 +16,7 @@ SEG_STUDENT = f'{CFG}/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py'
 SEG_KD = f'{CFG}/kd/seg_kd_demo.py'
 CLS_TEACHER = f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py'
 CLS_KD = f'{CFG}/kd/cls_kd_demo.py'
+CLS_SDKD = f'{CFG}/sdkd/cls_sdkd_demo.py'
 DEPTH_KD = f'{CFG}/kd/depth_kd_demo.py'
 CIFAR_ZOO_KD = f'{CFG}/kd/cls_kd_resnet56_to_resnet20_1xb64-240e_cifar100.py'
 

@@ -22,7 +22,8 @@ import mmkd  # noqa: F401  (registers the atomic local file backend)
 from mmkd.apis.export import export_student
 from mmkd.utils import ConfigError
 from tests.test_reliability.conftest import (
-    CFG,
+    CLS_KD,
+    CLS_TEACHER,
     ROOT,
     assert_one_line_error,
     data_options,
@@ -31,9 +32,6 @@ from tests.test_reliability.conftest import (
     save_untrained,
     train,
 )
-
-CLS_TEACHER = f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py'
-CLS_KD = f'{CFG}/kd/cls_kd_demo.py'
 
 
 @contextlib.contextmanager

@@ -15,15 +15,14 @@ import textwrap
 import torch
 
 from tests.test_reliability.conftest import (
-    CFG,
+    CLS_KD,
+    CLS_TEACHER,
     ROOT,
     data_options,
     free_port,
     run_tool,
     save_untrained,
 )
-
-CLS_TEACHER = f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py'
 
 # A probe imported by the run: after each validation every rank saves the buffers it validated
 # with; and the KD demo on 16 train / 16 val digits, one epoch of one batch per rank.
@@ -52,7 +51,7 @@ def test_validation_score_and_buffers_are_those_of_the_saved_checkpoint(data_roo
     teacher = save_untrained(CLS_TEACHER, str(tmp_path / 'teacher.pth'))
     (tmp_path / 'bn_probe.py').write_text(PROBE)
     config = tmp_path / 'kd_probe.py'
-    config.write_text(CONFIG.format(base=f'{CFG}/kd/cls_kd_demo.py'))
+    config.write_text(CONFIG.format(base=CLS_KD))
     options = (
         data_options(data_root, 'digits_cifar10')
         + [
@@ -111,7 +110,7 @@ def test_validation_score_and_buffers_are_those_of_the_saved_checkpoint(data_roo
         [
             sys.executable,
             'tools/test.py',
-            f'{CFG}/kd/cls_kd_demo.py',
+            CLS_KD,
             f'{work}/epoch_1.pth',
             '--work-dir',
             str(tmp_path / 'test'),

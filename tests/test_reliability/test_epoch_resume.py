@@ -10,10 +10,15 @@ import os.path as osp
 import pytest
 import torch
 
-from tests.test_reliability.conftest import CFG, data_options, save_untrained, train
+from tests.test_reliability.conftest import (
+    CLS_KD,
+    CLS_SDKD,
+    CLS_TEACHER,
+    data_options,
+    save_untrained,
+    train,
+)
 from tests.test_tools.test_tools import logged_losses
-
-CLS_TEACHER = f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py'
 
 # the digits demo's train pipeline (RandomCrop) plus a random flip, 2 epochs of 2 batches
 AUGMENTED = """
@@ -77,12 +82,12 @@ def cls_teacher(tmp_path_factory) -> str:
     'workers, seed', [(0, '0'), (2, 'None')], ids=['in-process-seed0', '2-workers-unseeded']
 )
 def test_kd_epoch_resume_with_random_crop_and_flip(workers, seed, cls_teacher, data_root, tmp_path):
-    config = augmented_config(tmp_path, f'{CFG}/kd/cls_kd_demo.py', workers)
+    config = augmented_config(tmp_path, CLS_KD, workers)
     options = epoch_options(data_root, cls_teacher, f'randomness.seed={seed}')
     assert_second_epoch_identical(config, options, tmp_path)
 
 
 def test_sdkd_epoch_resume_across_its_phase_switch(cls_teacher, data_root, tmp_path):
     """SDKD switches phase at the start of epoch 2, right where the run resumes."""
-    config = augmented_config(tmp_path, f'{CFG}/sdkd/cls_sdkd_demo.py', 0, SDKD_PHASE_AT_EPOCH_2)
+    config = augmented_config(tmp_path, CLS_SDKD, 0, SDKD_PHASE_AT_EPOCH_2)
     assert_second_epoch_identical(config, epoch_options(data_root, cls_teacher), tmp_path)

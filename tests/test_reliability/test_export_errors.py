@@ -13,10 +13,14 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
-from tests.test_reliability.conftest import CFG, assert_one_line_error, run_tool, same_bytes
-
-SEG_KD = f'{CFG}/kd/seg_kd_demo.py'
-SEG_STUDENT = f'{CFG}/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py'
+from tests.test_reliability.conftest import (
+    CFG,
+    SEG_KD,
+    SEG_STUDENT,
+    assert_one_line_error,
+    run_tool,
+    same_bytes,
+)
 
 
 @pytest.fixture(scope='module')

@@ -37,6 +37,8 @@ from tests.test_reliability.conftest import (
 
 # ------------------------------------------------------------------ launchers: paths with spaces
 def test_dist_train_and_dist_test_take_paths_with_spaces(data_root, tmp_path):
+    """Training in one process (the quoting is what is tested; the dist_train tests of
+    tests/test_tools train in two), evaluation in two (the only 2-process dist_test)."""
     spaced = tmp_path / 'my runs'
     (spaced / 'configs dir').mkdir(parents=True)
     config = str(spaced / 'configs dir' / 'seg kd.py')
@@ -47,7 +49,7 @@ def test_dist_train_and_dist_test_take_paths_with_spaces(data_root, tmp_path):
     options = data_options(data_root, 'cityscapes') + iter_options(1)
     env = dict(os.environ, PORT=free_port(), PYTHON=sys.executable, OMP_NUM_THREADS='1')
     proc = subprocess.run(
-        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work, '--cfg-options', *options],
+        ['bash', 'tools/dist_train.sh', config, '1', '--work-dir', work, '--cfg-options', *options],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from mmkd.models.losses import KLDivergence
 from mmkd.models.target_transforms.topk_mask import TopKMask
 from tests.test_reliability.conftest import (
-    CFG,
+    SEG_KD,
+    SEG_TEACHER,
     assert_one_line_error,
     data_options,
     iter_options,
@@ -25,9 +26,6 @@ from tests.test_reliability.conftest import (
     train,
 )
 from tests.test_tools.test_tools import logged_losses
-
-SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
-SEG_KD = f'{CFG}/kd/seg_kd_demo.py'
 
 
 def bilinear_x2(x: np.ndarray) -> np.ndarray:

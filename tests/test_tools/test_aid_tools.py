@@ -31,23 +31,22 @@ SEG_STUDENT = f'{CFG}/models/seg_pspnet-r18w8_demo-600it_embedded-cityscapes.py'
 
 
 @pytest.fixture(scope='session')
-def seg_models(tmp_path_factory) -> Dict[str, str]:
-    """Untrained demo teacher and student saved as plain upstream checkpoints."""
-    root = tmp_path_factory.mktemp('aid_models')
-    paths = {
-        name: save_untrained(config, str(root / f'{name}.pth'))
-        for name, config in (('teacher', SEG_TEACHER), ('student', SEG_STUDENT))
-    }
-    return paths
+def seg_models(untrained_teachers, tmp_path_factory) -> Dict[str, str]:
+    """Untrained demo teacher (conftest.py's) and student saved as plain upstream checkpoints."""
+    student = str(tmp_path_factory.mktemp('aid_models') / 'student.pth')
+    return dict(teacher=untrained_teachers['seg'], student=save_untrained(SEG_STUDENT, student))
 
 
-def two_stage_options(work: str, models: Dict[str, str], data_root: str) -> List[str]:
-    """Distillation options plus the adaptation stage's own (aid_adaptation.cfg_options)."""
+def two_stage_options(
+    work: str, models: Dict[str, str], data_root: str, adapt_iters: int = 4
+) -> List[str]:
+    """Distillation options plus the adaptation stage's own (aid_adaptation.cfg_options):
+    ``adapt_iters`` adaptation iterations, validated every 2."""
     data = data_options(data_root, 'cityscapes')
     stage = [
         f'model.teacher_ckpt={models["teacher"]}',
         f'model.reference_student_ckpt={models["student"]}',
-        'train_cfg.max_iters=4',
+        f'train_cfg.max_iters={adapt_iters}',
         'train_cfg.val_interval=2',
         'default_hooks.checkpoint.interval=2',
         'train_dataloader.batch_size=2',
@@ -136,7 +135,7 @@ def test_mismatched_teacher_path_is_a_clear_error(seg_models, data_root, tmp_pat
 
 
 def test_both_stages_under_dist_train_with_two_processes(seg_models, data_root, tmp_path):
-    options = two_stage_options(str(tmp_path), seg_models, data_root)
+    options = two_stage_options(str(tmp_path), seg_models, data_root, adapt_iters=2)
     proc = subprocess.run(
         [
             'bash',

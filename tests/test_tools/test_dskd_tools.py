@@ -1,33 +1,20 @@
 """DSKD through the command-line tools: a few iterations of each demo config (teachers saved
-untrained), the logged terms, the checkpoint's parts, and the exported plain student."""
-
-import sys
-from typing import Dict
+untrained), the logged terms, the checkpoint's parts, and the exported plain student (exported
+in this process by what tools/export_student.py runs; that command line is tested in
+test_tools.py)."""
 
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
-from tests.test_tools.conftest import save_untrained
-from tests.test_tools.test_tools import (
-    CFG,
-    data_options,
-    iter_options,
-    logged_losses,
-    run_tool,
-    train,
-)
+from mmkd.apis.export import export_student, run_config
+from tests.test_tools.test_tools import CFG, data_options, iter_options, logged_losses, train
 
 DEMOS = dict(
     seg=f'{CFG}/dskd/seg_dskd_demo.py',
     depth=f'{CFG}/dskd/depth_dskd_demo.py',
     cls=f'{CFG}/dskd/cls_dskd_demo.py',
-)
-TEACHERS = dict(
-    seg=f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py',
-    depth=f'{CFG}/models/depth_psp-r18w32_demo-600it_embedded-nyu.py',
-    cls=f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py',
 )
 DATA = dict(seg='cityscapes', depth='nyu', cls='digits_cifar10')
 CLS_OPTIONS = [
@@ -42,23 +29,15 @@ CLS_OPTIONS = [
 ]
 
 
-@pytest.fixture(scope='session')
-def dskd_teachers(tmp_path_factory) -> Dict[str, str]:
-    """Untrained demo teachers saved as plain upstream checkpoints (the wiring is tested here,
-    not the teachers)."""
-    root = tmp_path_factory.mktemp('dskd_teachers')
-    return {task: save_untrained(cfg, str(root / f'{task}.pth')) for task, cfg in TEACHERS.items()}
-
-
 def options_for(task: str, data_root: str, teacher_ckpt: str) -> list:
     steps = CLS_OPTIONS if task == 'cls' else iter_options(2)
     return data_options(data_root, DATA[task]) + steps + [f'model.teacher_ckpt={teacher_ckpt}']
 
 
 @pytest.mark.parametrize('task', sorted(DEMOS))
-def test_dskd_demo_trains_and_its_student_exports(task, dskd_teachers, data_root, tmp_path):
+def test_dskd_demo_trains_and_its_student_exports(task, untrained_teachers, data_root, tmp_path):
     work = str(tmp_path / task)
-    train(DEMOS[task], work, options_for(task, data_root, dskd_teachers[task]))
+    train(DEMOS[task], work, options_for(task, data_root, untrained_teachers[task]))
     losses = logged_losses(work)
     assert sorted(losses) == [1, 2]
     for step in (1, 2):
@@ -70,7 +49,7 @@ def test_dskd_demo_trains_and_its_student_exports(task, dskd_teachers, data_root
     assert not any(k.startswith(('teachers.', 'terms.lsh.loss.')) for k in state)
 
     out = f'{work}/export/student.pth'
-    run_tool([sys.executable, 'tools/export_student.py', DEMOS[task], ckpt, out])
+    export_student(run_config(DEMOS[task], ckpt)[0], ckpt, out)
     exported = torch.load(out, weights_only=True)['state_dict']
     assert not any(k.startswith(('student.', 'denoiser.', 'connector.')) for k in exported)
     student_cfg = Config.fromfile(out.replace('.pth', '_config.py'))
@@ -82,7 +61,9 @@ def test_dskd_demo_trains_and_its_student_exports(task, dskd_teachers, data_root
         assert torch.equal(value, state[f'student.{key}'])
 
 
-def test_guidance_off_control_trains(dskd_teachers, data_root, tmp_path):
-    options = options_for('seg', data_root, dskd_teachers['seg']) + ['model.guidance_scale=0.0']
+def test_guidance_off_control_trains(untrained_teachers, data_root, tmp_path):
+    options = options_for('seg', data_root, untrained_teachers['seg']) + [
+        'model.guidance_scale=0.0'
+    ]
     train(DEMOS['seg'], str(tmp_path), options)
     assert {'dskd.loss_diffusion', 'distill.loss_lsh'} <= set(logged_losses(str(tmp_path))[2])

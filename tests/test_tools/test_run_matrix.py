@@ -109,7 +109,7 @@ def test_sweep_gives_each_value_its_runs_and_row(capsys):
     assert table[3] == '| x_demo r=1.0 | 1 (0) | 5.00 |'
 
 
-def test_one_config_two_seeds(data_root, tmp_path):  # noqa: F811
+def test_one_config_two_seeds(data_root, tmp_path, capsys):  # noqa: F811
     work = tmp_path / 'matrix'
     args = [
         sys.executable,
@@ -150,7 +150,9 @@ def test_one_config_two_seeds(data_root, tmp_path):  # noqa: F811
     row = rows[2]
     assert row.startswith('| seg_kd-sfkd_demo | 2 (0,1) |')
     assert row.count('±') == 2 and table in proc.stdout
-    # a second call with --skip-done reuses the runs: same table, no training
-    again = run_tool(args + ['--skip-done'])
-    assert '[run_matrix] train' not in again.stdout
+    # a second call with --skip-done reuses the runs: same table, no training (in this process:
+    # the script's command line ran above, and this call starts nothing)
+    assert run_matrix.main(args[2:] + ['--skip-done']) == 0
+    again = capsys.readouterr().out
+    assert '[run_matrix] train' not in again and table in again
     assert open(work / 'results.md').read() == table

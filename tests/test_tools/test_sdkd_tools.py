@@ -15,29 +15,13 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
-from tests.test_tools.conftest import free_port, save_untrained
+from tests.test_tools.conftest import free_port
 from tests.test_tools.test_tools import CFG, ROOT, data_options, iter_options, logged_losses, train  # noqa: F401
 
 SEG_SDKD = f'{CFG}/sdkd/seg_sdkd_demo.py'
 DEPTH_SDKD = f'{CFG}/sdkd/depth_sdkd_demo.py'
 CLS_SDKD = f'{CFG}/sdkd/cls_sdkd_demo.py'
-TEACHERS = dict(
-    seg=f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py',
-    depth=f'{CFG}/models/depth_psp-r18w32_demo-600it_embedded-nyu.py',
-    cls=f'{CFG}/models/cls_resnet20_demo-15e_embedded-digits.py',
-)
 PHASE_HOOK = 1  # index of SDKDPhaseHook in the demo configs' custom_hooks
-
-
-@pytest.fixture(scope='session')
-def teacher_ckpts(tmp_path_factory) -> Dict[str, str]:
-    """Untrained demo teachers saved as plain upstream checkpoints (training them is not what is
-    tested here; tests/test_tools/test_tools.py runs the teacher configs)."""
-    root = tmp_path_factory.mktemp('sdkd_teachers')
-    paths = {
-        task: save_untrained(config, str(root / f'{task}.pth')) for task, config in TEACHERS.items()
-    }
-    return paths
 
 
 def logged(work_dir: str, key: str) -> Dict[int, float]:
@@ -56,14 +40,14 @@ def run_log(work_dir: str) -> str:
 
 
 @pytest.fixture(scope='session')
-def seg_sdkd_run(teacher_ckpts, data_root, tmp_path_factory):
+def seg_sdkd_run(untrained_teachers, data_root, tmp_path_factory):
     """4 iterations, k switched after 2, a checkpoint every iteration."""
     work = str(tmp_path_factory.mktemp('seg_sdkd'))
     options = (
         data_options(data_root, 'cityscapes')
         + iter_options(4, ckpt_interval=1)
         + [
-            f'model.teacher_ckpt={teacher_ckpts["seg"]}',
+            f'model.teacher_ckpt={untrained_teachers["seg"]}',
             f'custom_hooks.{PHASE_HOOK}.begin_iter=2',
             'default_hooks.checkpoint.max_keep_ckpts=4',
         ]
@@ -120,14 +104,14 @@ def test_resume_keeps_the_phase_and_continues_exactly(seg_sdkd_run, resume_at):
     assert logged(out, 'sdkd.k') == {s: 1.0 for s in steps}
 
 
-def test_depth_sdkd_demo_trains(teacher_ckpts, data_root, tmp_path):
+def test_depth_sdkd_demo_trains(untrained_teachers, data_root, tmp_path):
     train(
         DEPTH_SDKD,
         f'{tmp_path}/depth',
         data_options(data_root, 'nyu')
         + iter_options(2)
         + [
-            f'model.teacher_ckpt={teacher_ckpts["depth"]}',
+            f'model.teacher_ckpt={untrained_teachers["depth"]}',
             f'custom_hooks.{PHASE_HOOK}.begin_iter=1',
         ],
     )
@@ -142,7 +126,7 @@ def test_depth_sdkd_demo_trains(teacher_ckpts, data_root, tmp_path):
     assert logged(f'{tmp_path}/depth', 'sdkd.k') == {1: 0.0, 2: 1.0}
 
 
-def test_cls_sdkd_demo_switches_k_at_the_epoch(teacher_ckpts, data_root, tmp_path):
+def test_cls_sdkd_demo_switches_k_at_the_epoch(untrained_teachers, data_root, tmp_path):
     options = data_options(data_root, 'digits_cifar10') + [
         'train_cfg.max_epochs=2',
         'train_cfg.val_interval=2',
@@ -151,7 +135,7 @@ def test_cls_sdkd_demo_switches_k_at_the_epoch(teacher_ckpts, data_root, tmp_pat
         'val_dataloader.dataset.indices=16',
         'train_dataloader.batch_size=8',
         'default_hooks.logger.interval=1',
-        f'model.teacher_ckpt={teacher_ckpts["cls"]}',
+        f'model.teacher_ckpt={untrained_teachers["cls"]}',
         f'custom_hooks.{PHASE_HOOK}.begin_epoch=1',
     ]
     train(CLS_SDKD, f'{tmp_path}/cls', options)
@@ -161,11 +145,14 @@ def test_cls_sdkd_demo_switches_k_at_the_epoch(teacher_ckpts, data_root, tmp_pat
     assert 'SDKD: phase 2 from iteration 3 (epoch 2)' in run_log(f'{tmp_path}/cls')
 
 
-def test_seg_sdkd_dist_train_two_processes_on_cpu(teacher_ckpts, data_root, tmp_path):
+def test_seg_sdkd_dist_train_two_processes_on_cpu(untrained_teachers, data_root, tmp_path):
     options = (
         data_options(data_root, 'cityscapes')
         + iter_options(2)
-        + [f'model.teacher_ckpt={teacher_ckpts["seg"]}', f'custom_hooks.{PHASE_HOOK}.begin_iter=1']
+        + [
+            f'model.teacher_ckpt={untrained_teachers["seg"]}',
+            f'custom_hooks.{PHASE_HOOK}.begin_iter=1',
+        ]
     )
     port = free_port()
     proc = subprocess.run(

@@ -7,12 +7,10 @@ import os.path as osp
 import sys
 
 import cv2
-import pytest
 
-from .test_tools import CFG, data_options, iter_options, run_tool, train
+from .conftest import save_untrained
+from .test_tools import CFG, SEG_KD, data_options, iter_options, run_tool
 
-SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
-SEG_KD = f'{CFG}/kd/seg_kd_demo.py'
 DEPTH_STUDENT = f'{CFG}/models/depth_psp-r18w8_demo-600it_embedded-nyu.py'
 CLS_STUDENT = f'{CFG}/models/cls_resnet8_demo-15e_embedded-digits.py'
 
@@ -39,21 +37,12 @@ def run_test_tool(config, checkpoint, work, options, *extra):
     )
 
 
-@pytest.fixture(scope='module')
-def seg_kd(data_root, tmp_path_factory):
-    work = str(tmp_path_factory.mktemp('seg_outputs'))
-    options = data_options(data_root, 'cityscapes') + iter_options(2)
-    train(SEG_TEACHER, f'{work}/teacher', options)
-    options += [f'model.teacher_ckpt={work}/teacher/iter_2.pth']
-    train(SEG_KD, f'{work}/kd', options)
-    return work, options
-
-
-def test_seg_student_show_dir_and_out(seg_kd):
-    work, options = seg_kd
+def test_seg_student_show_dir_and_out(seg_kd_run, tmp_path):
+    """The distilled student of conftest.py's shared run (outputs go to this test's folder)."""
+    work, options = str(tmp_path), seg_kd_run['kd_options']
     run_test_tool(
         SEG_KD,
-        f'{work}/kd/iter_2.pth',
+        f'{seg_kd_run["work"]}/kd/iter_4.pth',
         work,
         options,
         '--show-dir',
@@ -68,18 +57,18 @@ def test_seg_student_show_dir_and_out(seg_kd):
     assert len(labels) == 4 and decoded(labels)[0].shape[:2] == (64, 128)
 
 
-def test_seg_teacher_show_dir(seg_kd):
-    work, options = seg_kd
+def test_seg_teacher_show_dir(seg_kd_run, tmp_path):
+    work, options = str(tmp_path), seg_kd_run['kd_options']
     run_test_tool(SEG_KD, None, work, options, '--teacher', '--show-dir', f'{work}/vis_teacher')
     assert len(glob.glob(f'{work}/vis_teacher/**/*.png', recursive=True)) == 4
 
 
 def test_depth_show_dir_has_a_colour_bar_and_out_writes_maps(data_root, tmp_path):
+    """A plain model (untrained: what is drawn is tested, not the training)."""
     options = data_options(data_root, 'nyu') + iter_options(2)
-    train(DEPTH_STUDENT, f'{tmp_path}/run', options)
     run_test_tool(
         DEPTH_STUDENT,
-        f'{tmp_path}/run/iter_2.pth',
+        save_untrained(DEPTH_STUDENT, f'{tmp_path}/model.pth'),
         str(tmp_path),
         options,
         '--show-dir',
@@ -95,17 +84,10 @@ def test_depth_show_dir_has_a_colour_bar_and_out_writes_maps(data_root, tmp_path
 
 
 def test_cls_show_dir_and_json_out(data_root, tmp_path):
-    options = data_options(data_root, 'digits_cifar10') + [
-        'train_cfg.max_epochs=1',
-        'train_dataloader.dataset.indices=8',
-        'val_dataloader.dataset.indices=6',
-        'test_dataloader.dataset.indices=6',
-        'train_dataloader.batch_size=8',
-    ]
-    train(CLS_STUDENT, f'{tmp_path}/run', options)
-    run_test_tool(
+    options = data_options(data_root, 'digits_cifar10') + ['test_dataloader.dataset.indices=6']
+    run_test_tool(  # a plain model, untrained (what is drawn is tested, not the training)
         CLS_STUDENT,
-        f'{tmp_path}/run/epoch_1.pth',
+        save_untrained(CLS_STUDENT, f'{tmp_path}/model.pth'),
         str(tmp_path),
         options,
         '--show-dir',

@@ -13,10 +13,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
-from tests.test_tools.conftest import free_port
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CFG = osp.join(ROOT, 'configs')
+from tests.test_tools.conftest import CFG, ROOT, free_port
 
 SEG_TEACHER = f'{CFG}/models/seg_pspnet-r18w32_demo-600it_embedded-cityscapes.py'
 SEG_KD = f'{CFG}/kd/seg_kd_demo.py'
@@ -82,46 +79,44 @@ def logged_losses(work_dir: str) -> Dict[int, Dict[str, float]]:
     return out
 
 
-@pytest.fixture(scope='session')
-def seg_run(data_root, tmp_path_factory) -> Dict[str, str]:
-    """A 2-iteration teacher and a 4-iteration distillation with a checkpoint at iteration 2."""
-    work = str(tmp_path_factory.mktemp('seg'))
-    options = data_options(data_root, 'cityscapes')
-    train(SEG_TEACHER, f'{work}/teacher', options + iter_options(2))
-    teacher_ckpt = f'{work}/teacher/iter_2.pth'
-    kd_options = options + iter_options(4, ckpt_interval=2) + [f'model.teacher_ckpt={teacher_ckpt}']
-    train(SEG_KD, f'{work}/kd', kd_options)
-    return dict(work=work, teacher_ckpt=teacher_ckpt, kd_options=kd_options)
+# seg_kd_run (conftest.py): a 2-iteration teacher and a 4-iteration distillation with a
+# checkpoint at iteration 2, shared with the other tools tests: read it, write elsewhere.
 
 
-def test_seg_teacher_then_distillation(seg_run):
-    losses = logged_losses(f'{seg_run["work"]}/kd')
+def test_seg_teacher_then_distillation(seg_kd_run):
+    losses = logged_losses(f'{seg_kd_run["work"]}/kd')
     assert sorted(losses) == [1, 2, 3, 4]
     assert {'student.decode.loss_ce', 'distill.loss_kd'} <= set(losses[1])
-    checkpoint = torch.load(f'{seg_run["work"]}/kd/iter_4.pth', weights_only=True)
+    checkpoint = torch.load(f'{seg_kd_run["work"]}/kd/iter_4.pth', weights_only=True)
     assert not any(k.startswith('teacher.') for k in checkpoint['state_dict'])
 
 
-def test_resume_continues_exactly(seg_run):
+def test_resume_continues_exactly(seg_kd_run, tmp_path):
     """Resuming at iteration 2 logs the same losses for 3 and 4 as the uninterrupted run."""
-    work = seg_run['work']
-    train(SEG_KD, f'{work}/kd_resumed', seg_run['kd_options'], '--resume', f'{work}/kd/iter_2.pth')
-    full, resumed = logged_losses(f'{work}/kd'), logged_losses(f'{work}/kd_resumed')
+    work = seg_kd_run['work']
+    train(
+        SEG_KD,
+        f'{tmp_path}/kd_resumed',
+        seg_kd_run['kd_options'],
+        '--resume',
+        f'{work}/kd/iter_2.pth',
+    )
+    full, resumed = logged_losses(f'{work}/kd'), logged_losses(f'{tmp_path}/kd_resumed')
     assert sorted(resumed) == [3, 4]
     for step in (3, 4):
         assert resumed[step] == pytest.approx(full[step], rel=1e-6, abs=1e-7)
 
 
-def test_export_loads_into_the_plain_upstream_model(seg_run, data_root):
-    work = seg_run['work']
-    out = f'{work}/export/student.pth'
+def test_export_loads_into_the_plain_upstream_model(seg_kd_run, tmp_path):
+    work = seg_kd_run['work']
+    out = f'{tmp_path}/export/student.pth'
     run_tool([sys.executable, 'tools/export_student.py', SEG_KD, f'{work}/kd/iter_4.pth', out])
     exported = torch.load(out, weights_only=True)  # torch's safe default, no mmkd types needed
     assert not any(k.startswith(('student.', 'teacher.')) for k in exported['state_dict'])
 
     student_cfg = Config.fromfile(out.replace('.pth', '_config.py'))
     kd_cfg = Config.fromfile(SEG_KD)
-    kd_cfg.model.teacher_ckpt = seg_run['teacher_ckpt']
+    kd_cfg.model.teacher_ckpt = seg_kd_run['teacher_ckpt']
     with DefaultScope.overwrite_default_scope('mmseg'):
         plain = MODELS.build(student_cfg.model)
         distiller = MODELS.build(kd_cfg.model)
@@ -135,10 +130,10 @@ def test_export_loads_into_the_plain_upstream_model(seg_run, data_root):
         assert torch.equal(plain(inputs, mode='tensor'), distiller(inputs, mode='tensor'))
 
 
-def test_test_tool_scores_student_and_teacher(seg_run, data_root):
-    work = seg_run['work']
+def test_test_tool_scores_student_and_teacher(seg_kd_run, data_root, tmp_path):
+    work, out = seg_kd_run['work'], str(tmp_path)
     options = data_options(data_root, 'cityscapes') + [
-        f'model.teacher_ckpt={seg_run["teacher_ckpt"]}',
+        f'model.teacher_ckpt={seg_kd_run["teacher_ckpt"]}',
         'test_dataloader.batch_size=2',
     ]
     run_tool(
@@ -148,9 +143,9 @@ def test_test_tool_scores_student_and_teacher(seg_run, data_root):
             SEG_KD,
             f'{work}/kd/iter_4.pth',
             '--work-dir',
-            f'{work}/test',
+            f'{out}/test',
             '--metrics-out',
-            f'{work}/student.json',
+            f'{out}/student.json',
             '--cfg-options',
             *options,
         ]
@@ -162,14 +157,14 @@ def test_test_tool_scores_student_and_teacher(seg_run, data_root):
             SEG_KD,
             '--teacher',
             '--work-dir',
-            f'{work}/test_teacher',
+            f'{out}/test_teacher',
             '--metrics-out',
-            f'{work}/teacher.json',
+            f'{out}/teacher.json',
             '--cfg-options',
             *options,
         ]
     )
-    student, teacher = (json.load(open(f'{work}/{n}.json')) for n in ('student', 'teacher'))
+    student, teacher = (json.load(open(f'{out}/{n}.json')) for n in ('student', 'teacher'))
     assert 0 <= student['mIoU'] <= 100 and 0 <= teacher['mIoU'] <= 100
 
 
@@ -205,11 +200,11 @@ def test_cls_teacher_then_distillation(data_root, tmp_path):
     assert all('distill.loss_kd' in v for v in losses.values()) and len(losses) == 2
 
 
-def test_dist_train_two_processes_on_cpu(seg_run, data_root, tmp_path):
+def test_dist_train_two_processes_on_cpu(seg_kd_run, data_root, tmp_path):
     options = (
         data_options(data_root, 'cityscapes')
         + iter_options(2)
-        + [f'model.teacher_ckpt={seg_run["teacher_ckpt"]}']
+        + [f'model.teacher_ckpt={seg_kd_run["teacher_ckpt"]}']
     )
     env_port = free_port()
     proc = subprocess.run(
@@ -263,12 +258,12 @@ def test_bad_input_ends_with_one_clear_message(case, option, message, data_root,
     assert 'Traceback' not in proc.stderr
 
 
-def test_non_finite_loss_names_iteration_term_and_last_checkpoint(seg_run, tmp_path):
-    work = seg_run['work']
+def test_non_finite_loss_names_iteration_term_and_last_checkpoint(seg_kd_run, tmp_path):
+    work = seg_kd_run['work']
     proc = train(
         SEG_KD,
         f'{tmp_path}/nan',
-        seg_run['kd_options'] + ['model.losses.kd.loss_weight=nan'],
+        seg_kd_run['kd_options'] + ['model.losses.kd.loss_weight=nan'],
         '--resume',
         f'{work}/kd/iter_2.pth',
         expect_ok=False,
