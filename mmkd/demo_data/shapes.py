@@ -63,11 +63,9 @@ def _smooth_noise(rng: np.random.Generator, h: int, w: int, cell: float) -> np.n
 
 
 def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
-    """Two shared-distribution colours blended by smooth noise, plus grain."""
-    a, b = _random_colour(rng), _random_colour(rng)
-    t = np.clip(0.5 + 0.5 * _smooth_noise(rng, h, w, rng.uniform(16, 40)), 0, 1)[..., None]
-    img = a * (1 - t) + b * t
-    return img + rng.normal(0, rng.uniform(2, 8), (h, w, 1)).astype(np.float32)
+    """A shared-distribution colour with slow blotches and grain."""
+    img = _random_colour(rng) + (12 * _smooth_noise(rng, h, w, 16))[..., None]
+    return img + rng.normal(0, rng.uniform(2, 6), (h, w, 1)).astype(np.float32)
 
 
 def _surface(rng: np.random.Generator, h: int, w: int, colour: np.ndarray) -> np.ndarray:
@@ -77,10 +75,10 @@ def _surface(rng: np.random.Generator, h: int, w: int, colour: np.ndarray) -> np
     angle = rng.uniform(0, 2 * np.pi)
     ramp = (np.cos(angle) * xs + np.sin(angle) * ys) / max(h, w)
     img = colour * (1 + rng.uniform(-0.3, 0.3) * ramp)[..., None]
-    if rng.random() < 0.5:
-        period = rng.uniform(3, 8)
+    if rng.random() < 0.3:
+        period = rng.uniform(3, 6)
         stripes = (np.cos(angle + 1.3) * xs + np.sin(angle + 1.3) * ys) % period < period / 2
-        img[stripes] = 0.75 * img[stripes] + 0.25 * _random_colour(rng)
+        img[stripes] = 0.8 * img[stripes] + 0.2 * _random_colour(rng)
     return img
 
 
@@ -94,7 +92,7 @@ def _paint(
     under = img[mask].mean(0)
     colour = _random_colour(rng)
     for _ in range(20):
-        if np.abs(colour - under).sum() > 120:
+        if np.abs(colour - under).sum() > 150:
             break
         colour = _random_colour(rng)
     paint = _surface(rng, *label.shape, colour)
@@ -152,10 +150,10 @@ def shape_mask(
 def _distractors(rng: np.random.Generator, img: np.ndarray) -> None:
     """Background clutter in the object colours: thin scribbles and small dots."""
     h, w = img.shape[:2]
-    for _ in range(rng.integers(2, 7)):
+    for _ in range(rng.integers(1, 5)):
         colour = tuple(float(c) for c in _random_colour(rng))
         if rng.random() < 0.6:
-            pts = np.cumsum(rng.uniform(-12, 12, (rng.integers(2, 5), 2)), 0)
+            pts = np.cumsum(rng.uniform(-8, 8, (rng.integers(2, 4), 2)), 0)
             pts = pts + rng.uniform(0, [w, h])
             cv2.polylines(img, [np.round(pts).astype(np.int32)], False, colour, 1, cv2.LINE_AA)
         else:
@@ -164,32 +162,32 @@ def _distractors(rng: np.random.Generator, img: np.ndarray) -> None:
 
 
 def render_shapes_scene(
-    rng: np.random.Generator, height: int = 96, width: int = 96
+    rng: np.random.Generator, height: int = 64, width: int = 64
 ) -> Tuple[np.ndarray, np.ndarray]:
-    """One scene: (RGB uint8 image, uint8 trainId label map) with 3-6 objects over clutter.
+    """One scene: (RGB uint8 image, uint8 trainId label map) with 2-5 objects over clutter.
 
     Each object is a class from :data:`_FREE_CLASSES` (uniform), a random radius, rotation,
-    position and colour; later objects occlude earlier ones. A hollow object of radius >= 15 px
-    holds, 60 % of the time, a small filled shape in its hole: that one is ``ENCLOSED``.
+    position and colour; later objects occlude earlier ones. A hollow object of radius >= 13 px
+    holds, 70 % of the time, a small filled shape in its hole: that one is ``ENCLOSED``.
     """
     shape = (height, width)
     img = _background(rng, height, width)
     _distractors(rng, img)
     label = np.full(shape, BACKGROUND, np.uint8)
-    for _ in range(rng.integers(3, 7)):
+    for _ in range(rng.integers(2, 6)):
         cls = _FREE_CLASSES[rng.integers(len(_FREE_CLASSES))]
-        radius = rng.uniform(9, 24)
+        radius = rng.uniform(9, 17)
         cx, cy = rng.uniform(0.1, 0.9) * width, rng.uniform(0.1, 0.9) * height
         angle = rng.uniform(0, 2 * np.pi)
         if cls in _HOLLOW:
             kind = _HOLLOW[cls]
-            stroke = min(rng.uniform(3, 5.5), 0.5 * _inradius(kind, radius))
+            stroke = min(rng.uniform(3, 4.5), 0.6 * _inradius(kind, radius))
             mask = shape_mask(shape, kind, cx, cy, radius, angle, stroke)
         else:
             kind = _FILLED[cls]
             mask = shape_mask(shape, kind, cx, cy, radius, angle)
         _paint(rng, img, label, mask, cls)
-        if cls in _HOLLOW and radius >= 14 and rng.random() < 0.7:
+        if cls in _HOLLOW and radius >= 13 and rng.random() < 0.7:
             inner = _FILLED[list(_FILLED)[rng.integers(len(_FILLED))]]
             small = rng.uniform(0.5, 0.8) * (_inradius(kind, radius) - stroke)
             inside = shape_mask(shape, inner, cx, cy, small, rng.uniform(0, 2 * np.pi))
@@ -208,8 +206,8 @@ def generate_shapes(
     root: str,
     num_train: int = 300,
     num_val: int = 100,
-    height: int = 96,
-    width: int = 96,
+    height: int = 64,
+    width: int = 64,
     seed: int = 0,
     force: bool = False,
 ) -> GenerationReport:

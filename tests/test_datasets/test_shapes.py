@@ -76,9 +76,9 @@ def test_cityscapes_dataset_reads_the_shapes(tmp_path) -> None:
             assert len(ds) == num
             for i in range(num):
                 item = ds[i]
-                assert tuple(item['inputs'].shape) == (3, 96, 96)
+                assert tuple(item['inputs'].shape) == (3, 64, 64)
                 seg = item['data_samples'].gt_sem_seg.data.numpy()
-                assert seg.shape == (1, 96, 96)
+                assert seg.shape == (1, 64, 64)
                 assert set(np.unique(seg)) <= set(SHAPES_CLASSES)
                 assert (seg != BACKGROUND).any()
 

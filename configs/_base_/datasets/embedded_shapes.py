@@ -1,5 +1,5 @@
 # mmkd's embedded shapes scenes (python tools/data/make_demo_data.py; mmkd/demo_data/shapes.py)
-# in the Cityscapes layout, read by mmseg's own CityscapesDataset and transforms. 96x96 images,
+# in the Cityscapes layout, read by mmseg's own CityscapesDataset and transforms. 64x64 images,
 # classes told apart by outline and context only; trainIds 0-8 occur (background, disc, ring,
 # square, hollow square, triangle, hollow triangle, cross, enclosed), the other 10 never do.
 dataset_type = 'CityscapesDataset'
