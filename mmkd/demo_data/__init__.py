@@ -11,6 +11,8 @@ mmpretrain's CIFAR datasets read through :class:`mmkd.datasets.CIFAR10Embedded` 
 One module per dataset, each writing one dataset root and a stamp file (:mod:`.common`):
 
 * :mod:`.cityscapes`: Cityscapes-layout street scenes (synthetic) for semantic segmentation,
+* :mod:`.shapes`: Cityscapes-layout shapes scenes whose classes differ only by outline and
+  context (the hard segmentation demo, where a narrow student is capacity-limited),
 * :mod:`.nyu`: NYU-Depth-v2-layout indoor scenes (synthetic, ray-cast) for monocular depth,
 * :mod:`.digits`: scikit-learn's REAL handwritten digits as CIFAR-10 / CIFAR-100 style arrays.
 
@@ -34,22 +36,26 @@ from .digits import (
     stratified_split,
 )
 from .nyu import NYU_SCENES, generate_nyu, render_indoor_scene
+from .shapes import SHAPES_CLASSES, generate_shapes, render_shapes_scene
 
 __all__ = [
     'CITYSCAPES_USED_CLASSES',
     'DEMO_EXTRA_FRAMES',
     'GENERATOR_VERSION',
     'NYU_SCENES',
+    'SHAPES_CLASSES',
     'STAMP_FILE',
     'GenerationReport',
     'generate_cityscapes',
     'generate_digits_cifar10',
     'generate_digits_cifar100',
     'generate_nyu',
+    'generate_shapes',
     'is_up_to_date',
     'load_digits_32',
     'read_stamp',
     'render_indoor_scene',
+    'render_shapes_scene',
     'render_street_scene',
     'stratified_split',
 ]

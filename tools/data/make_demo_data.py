@@ -1,9 +1,10 @@
 """Generate mmkd's small demo datasets in the real on-disk formats (no download needed).
 
-    python tools/data/make_demo_data.py --out data/demo [--only seg depth cls] [--force]
+    python tools/data/make_demo_data.py --out data/demo [--only seg shapes depth cls] [--force]
 
 Writes, under ``--out``:
   seg   -> cityscapes/        Cityscapes layout (mmseg ``CityscapesDataset``)
+  shapes -> shapes/           Cityscapes layout, classes told by shape and context (hard seg demo)
   depth -> nyu/               NYU-Depth-v2 layout (mmseg ``NYUDataset``)
   cls   -> digits_cifar10/    real sklearn digits, CIFAR-10 style .npz (``mmkd.CIFAR10Embedded``)
            digits_cifar10_val/  its training split alone, split again (train / held-out test)
@@ -22,9 +23,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmkd.demo_data import (DEMO_EXTRA_FRAMES, GenerationReport,  # noqa: E402
                             generate_cityscapes, generate_digits_cifar10, generate_digits_cifar100,
-                            generate_nyu)
+                            generate_nyu, generate_shapes)
 
-KINDS = ('seg', 'depth', 'cls')
+KINDS = ('seg', 'shapes', 'depth', 'cls')
 
 
 def parse_args() -> argparse.Namespace:
@@ -43,6 +44,8 @@ def generate(out: str, only: List[str], force: bool, seed: int) -> List[Generati
     if 'seg' in only:
         reports.append(generate_cityscapes(osp.join(out, 'cityscapes'), seed=seed, force=force,
                                            num_extra=DEMO_EXTRA_FRAMES))
+    if 'shapes' in only:
+        reports.append(generate_shapes(osp.join(out, 'shapes'), seed=seed, force=force))
     if 'depth' in only:
         reports.append(generate_nyu(osp.join(out, 'nyu'), seed=seed, force=force))
     if 'cls' in only:
