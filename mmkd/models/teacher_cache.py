@@ -204,6 +204,8 @@ class TeacherCache:
             'mode': 'mode',
             'storage': 'storage (dtype/topk)',
         }[field]
+        if field == 'teachers':  # a digest prefix is enough to tell them apart
+            stored, current = ({k: v[:12] for k, v in d.items()} for d in (stored, current))
         raise TeacherCacheMismatch(
             f'teacher cache {self.dir} was written for another {what}: it has {stored}, this run '
             f'{current}. Fill a cache for this run with `python tools/cache_teacher.py CONFIG '
