@@ -28,6 +28,7 @@ from prettytable import PrettyTable
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
+warnings.filterwarnings('ignore', message='Detected call of `scheduler.step()`')  # no optimizer
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -98,6 +99,7 @@ class _Done(Exception):
 def fill_exact(cfg: Config, limit: int = None) -> TeacherCache:
     """The config's training loop, each step only the teacher's forward (which writes)."""
     cfg.work_dir = tempfile.mkdtemp(prefix='cache_teacher_')  # logs only; no checkpoints
+    cfg.log_level = 'WARNING'
     cfg.default_hooks.checkpoint = None
     for key in ('val_cfg', 'val_dataloader', 'val_evaluator'):
         cfg[key] = None
@@ -147,7 +149,9 @@ def fill_geometric(cfg: Config, limit: int = None) -> TeacherCache:
     loader_cfg.sampler = dict(type='DefaultSampler', shuffle=False)
     loader_cfg.batch_size = 1  # any image size; the teacher's outputs do not depend on the batch
     loader_cfg.pop('batch_sampler', None)
-    runner = Runner.from_cfg(cfg.copy())
+    cfg.work_dir = tempfile.mkdtemp(prefix='cache_teacher_')
+    cfg.log_level = 'WARNING'
+    runner = Runner.from_cfg(cfg)
     loader = runner.build_dataloader(loader_cfg)
     model = runner.model
     model.eval()
@@ -168,31 +172,53 @@ def fill_geometric(cfg: Config, limit: int = None) -> TeacherCache:
     return cache
 
 
-def report(cache: TeacherCache) -> PrettyTable:
-    """Stored bytes per entry, and projected totals for Cityscapes-size data."""
+def report(cache: TeacherCache, topk: int = 5) -> None:
+    """Stored bytes per entry, and the projected totals for Cityscapes-size data in fp32, fp16
+    and fp16 top-K (values + uint8 indices)."""
     size = cache.fingerprint['input_size']
     area = CITYSCAPES['height'] * CITYSCAPES['width'] / (size[-2] * size[-1])
     table = PrettyTable(['part', 'shape per entry', 'stored as', 'bytes per entry'])
-    total = projected = 0
+    total = 0
     for part, spec in cache.layout.items():
         nbytes = int(np.prod(spec['shape'])) * np.dtype(spec['dtype']).itemsize
         table.add_row([part, tuple(spec['shape']), spec['dtype'], f'{nbytes:,}'])
         total += nbytes
-        projected += nbytes * (area if len(spec['shape']) >= 3 else 1)
-    table.add_row(['all taps', '', '', f'{total:,}'])
     entries = len(cache)
-    c = CITYSCAPES
-    exact_entries = c['iters'] * c['batch']
     print(table)
-    print(f'entries: {entries}, on disk {entries * total / 2**20:.1f} MiB ({cache.dir})')
-    print(
-        f'Cityscapes size ({c["height"]}x{c["width"]} inputs, these taps scaled by area): '
-        f'{projected / 2**20:.2f} MiB per entry; geometric mode (one entry per image, '
-        f'{c["images"]} images): {projected * c["images"] / 2**30:.2f} GiB; exact mode (one '
-        f'entry per sample drawn, {c["iters"]} iterations x {c["batch"]} images): '
-        f'{projected * exact_entries / 2**30:.1f} GiB'
+    print(f'{entries} entries, {entries * total / 2**20:.2f} MiB on disk in {cache.dir}')
+    c = CITYSCAPES
+    projection = PrettyTable(
+        [
+            f'stored as ({c["height"]}x{c["width"]} inputs)',
+            'MiB per entry',
+            f'geometric: {c["images"]} images (GiB)',
+            f'exact: {c["iters"] // 1000}k iters x {c["batch"]} (GiB)',
+        ]
     )
-    return table
+    for name, value_bytes, k in [('float32', 4, None), ('float16', 2, None), ('float16', 2, topk)]:
+        per_entry = 0.0
+        for spec in cache.layout.values():
+            if spec['kind'] == 'indices':
+                continue
+            shape = spec.get('dense_shape', spec['shape'])
+            scale = area if len(shape) >= 3 else 1.0
+            channels = shape[0] if k is None else min(k, shape[0])
+            index_bytes = 0 if k is None else 1  # uint8 indices (up to 256 channels)
+            per_entry += channels * int(np.prod(shape[1:])) * (value_bytes + index_bytes) * scale
+        label = name if k is None else f'{name} top-{k} + uint8 indices'
+        projection.add_row(
+            [
+                label,
+                f'{per_entry / 2**20:.2f}',
+                f'{per_entry * c["images"] / 2**30:.2f}',
+                f'{per_entry * c["iters"] * c["batch"] / 2**30:.1f}',
+            ]
+        )
+    print(
+        'Projected for Cityscapes-size data (these teacher taps, their spatial size scaled to '
+        'the input area; exact mode stores one entry per sample drawn):'
+    )
+    print(projection)
 
 
 def main() -> int:
@@ -200,7 +226,7 @@ def main() -> int:
     cfg = load(args)
     fill = fill_exact if args.mode == 'exact' else fill_geometric
     cache = fill(cfg, args.limit)
-    report(cache)
+    report(cache, args.topk or 5)
     return 0
 
 

@@ -32,6 +32,7 @@ naming the field and the fix.
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import os.path as osp
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -39,7 +40,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.logging import MessageHub
+from mmengine.logging import MessageHub, print_log
 from torch import Tensor, nn
 
 from mmkd.utils.errors import ConfigError
@@ -104,6 +105,24 @@ def run_pipeline() -> Optional[List[Any]]:
     return None if pipeline is None else _jsonable(pipeline)
 
 
+def check_recorded_crops(pipeline: Optional[List[Any]], layout: Mapping[str, Any]) -> None:
+    """Geometric mode maps dense taps through the crop box, so every crop of the pipeline must
+    record it (a pad-and-crop to the same size would otherwise shift the map unnoticed)."""
+    dense = [part for part, spec in layout.items() if len(spec['shape']) >= 3]
+    crops = [
+        str(t.get('type'))
+        for t in pipeline or []
+        if 'Crop' in str(t.get('type')) and not str(t.get('type')).endswith('RecordedRandomCrop')
+    ]
+    if dense and crops:
+        raise ConfigError(
+            f"teacher_cache mode='geometric': the pipeline's {crops} do not record their crop "
+            f'box, which the dense taps {dense} are mapped through. Use '
+            "type='mmkd.RecordedRandomCrop' (and 'crop_bbox' in the Pack transform's meta_keys), "
+            "or mode='exact'."
+        )
+
+
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, sort_keys=True, default=str))
 
@@ -160,6 +179,7 @@ class TeacherCache:
             input_size=None,
         )
         self._pipeline_checked = pipeline is not None
+        self._crops_checked = False
         self.layout: Dict[str, Dict[str, Any]] = {}  # '<teacher>/<tap>' -> shape, dtype, kind
         self.rows: Dict[str, int] = {}  # key -> row
         self._keys_read = 0  # bytes of keys.txt already read
@@ -221,6 +241,9 @@ class TeacherCache:
             self._check('pipeline', self.fingerprint['pipeline'], current)
             if self.fingerprint['pipeline'] is None:
                 self.fingerprint['pipeline'] = current
+        if self.mode == 'geometric' and not self._crops_checked and self.layout:
+            self._crops_checked = True
+            check_recorded_crops(self.fingerprint['pipeline'], self.layout)
         if self.mode == 'exact':
             size = list(inputs.shape[1:])
             self._check('input_size', self.fingerprint['input_size'], size)
@@ -305,6 +328,12 @@ class TeacherCache:
             self._refresh_keys()
         if not self.layout or any(k not in self.rows for k in keys):
             self.misses += 1
+            if not self.writable and self.misses == 1:
+                print_log(
+                    f'teacher cache {self.dir}: a batch it does not hold; the teacher runs live '
+                    'for such batches (tools/cache_teacher.py fills the cache for a config).',
+                    level=logging.WARNING,
+                )
             return None
         self.hits += 1
         rows = np.array([self.rows[k] for k in keys])

@@ -148,9 +148,7 @@ def small_model(cache, teacher_seed=1, tap='head.fc', student_tap='head.fc'):
                 student=cls_model(8),
                 teacher=cls_model(8),
                 taps=dict(logits=dict(student=student_tap, teacher=tap)),
-                losses=dict(
-                    kd=dict(type='mmkd.KLDivergence', student='logits', teacher='logits')
-                ),
+                losses=dict(kd=dict(type='mmkd.KLDivergence', student='logits', teacher='logits')),
             )
         )
     model.teacher.load_state_dict(teacher.state_dict())
@@ -191,7 +189,7 @@ def test_foreign_cache_is_refused_naming_the_field(tmp_path, mmpretrain_scope, f
 def test_missing_cache_and_bad_options_are_refused(tmp_path, mmpretrain_scope):
     with pytest.raises(ConfigError, match='does not exist'):
         small_model(dict(dir=str(tmp_path / 'none'), writable=False))
-    with pytest.raises(ConfigError, match="keys among"):
+    with pytest.raises(ConfigError, match='keys among'):
         small_model(dict(dir=str(tmp_path / 'c'), modes='exact'))
     with pytest.raises(ConfigError, match='mode must be one of'):
         small_model(dict(dir=str(tmp_path / 'c'), mode='approximate'))
