@@ -281,3 +281,16 @@ def test_geometric_keeps_class_logits_and_needs_a_recorded_crop():
     cropped = view((64, 128), (32, 64))  # cropped, but no crop_bbox recorded
     with pytest.raises(ConfigError, match='RecordedRandomCrop'):
         map_to_views(torch.zeros(1, 3, 8, 16), [cropped], (32, 64))
+
+
+def test_recorded_random_crop_records_the_box_it_cropped(mmseg_scope):
+    from mmseg.registry import TRANSFORMS
+
+    crop = TRANSFORMS.build(dict(type='mmkd.RecordedRandomCrop', crop_size=(16, 32)))
+    image = np.arange(64 * 128 * 3).reshape(64, 128, 3)
+    for seed in range(3):
+        np.random.seed(seed)
+        results = crop(dict(img=image.copy(), gt_seg_map=np.zeros((64, 128)), seg_fields=[]))
+        y1, y2, x1, x2 = results['crop_bbox']
+        assert (y2 - y1, x2 - x1) == (16, 32)
+        assert np.array_equal(results['img'], image[y1:y2, x1:x2])
