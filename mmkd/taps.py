@@ -91,6 +91,14 @@ class FeatureTaps:
         outputs cast back to fp32)."""
         self._records = {name: fn(output) for name, output in self._records.items()}
 
+    def load(self, records: Mapping[str, Tensor]) -> None:
+        """Set the recorded tensors without a forward (the teacher-output cache fills the
+        teacher taps this way)."""
+        missing = sorted(set(self.specs) - set(records))
+        if missing:
+            raise KeyError(f'{self.owner}: no tensors given for taps {missing}')
+        self._records = {name: records[name] for name in self.specs}
+
     def _make_hook(self, name: str):
         spec = self.specs[name]
 

@@ -30,6 +30,7 @@ from mmkd.models.frozen import (
     load_weights_or_warn,
     merge_data_preprocessor,
 )
+from mmkd.models.teacher_cache import TeacherCache, build_teacher_cache
 from mmkd.registry import MODELS
 from mmkd.taps import FeatureTaps
 from mmkd.utils.errors import ConfigError, did_you_mean
@@ -80,6 +81,9 @@ class Distiller(FrozenModelsMixin, BaseModel):
             teacher must normalise images alike.
         teacher_speed: ``dict(inference_mode=False, channels_last=False, autocast=None)``:
             speed switches of the teacher's forward (:mod:`.teacher_speed`), all off by default.
+        teacher_cache: read the teacher taps from a teacher-output cache instead of running the
+            teachers: ``dict(dir=..., mode='exact' | 'geometric', dtype=None, topk=None,
+            writable=True)``; see :mod:`mmkd.models.teacher_cache` and docs/teacher_cache.md.
     """
 
     #: the roles a loss may read taps from; subclasses add their own (e.g. SDKD's proxy)
@@ -97,6 +101,7 @@ class Distiller(FrozenModelsMixin, BaseModel):
         student_loss_weight: float = 1.0,
         data_preprocessor: Optional[Mapping[str, Any]] = None,
         teacher_speed: Optional[Mapping[str, Any]] = None,
+        teacher_cache: Optional[Mapping[str, Any]] = None,
         init_cfg: Optional[Mapping[str, Any]] = None,
         **unknown: Any,
     ) -> None:
@@ -138,6 +143,10 @@ class Distiller(FrozenModelsMixin, BaseModel):
         for name, (_, ckpt) in teacher_specs.items():
             what = 'teacher' if len(teacher_specs) == 1 else f'teacher {name!r}'
             freeze(load_weights_or_warn(self.teachers[name], ckpt, what))
+        self.teacher_cache: Optional[TeacherCache] = None
+        if teacher_cache is not None:  # its fingerprint digests the weights as loaded
+            taps = {name: dict(self._teacher_tap_paths(name)) for name in self.teachers}
+            self.teacher_cache = build_teacher_cache(teacher_cache, self.teachers, taps)
         self.teacher_speed = speed
         speed.prepare(self.teachers)
         self._predict_with: Optional[str] = None  # a teacher's name, or None: the student
@@ -258,17 +267,23 @@ class Distiller(FrozenModelsMixin, BaseModel):
             self.student.init_weights()
 
     # ------------------------------------------------------------------------ forward modes
-    def teacher_forward(self, inputs: Tensor) -> None:
+    def teacher_forward(self, inputs: Tensor, data_samples: Optional[List[Any]] = None) -> None:
         """Run each teacher just far enough to fill its taps (tensor mode, no grad, no labels),
-        with the ``teacher_speed`` switches."""
+        with the ``teacher_speed`` switches, or fill them from the teacher cache when it holds
+        this batch."""
+        cache = self.teacher_cache
+        if cache is not None and cache.fill(self.teacher_taps, inputs, data_samples):
+            return
         speed = self.teacher_speed
-        inputs = speed.inputs(inputs)
+        teacher_inputs = speed.inputs(inputs)
         for name, taps in self.teacher_taps.items():
             if taps.specs:
                 with speed.forward_context(inputs.device.type):
-                    taps.run(self.teachers[name], inputs, mode='tensor')
+                    taps.run(self.teachers[name], teacher_inputs, mode='tensor')
                 if speed.changes_outputs:
                     taps.map_records(speed.output)
+        if cache is not None:
+            cache.store(self.teacher_taps, inputs)
 
     def forward(
         self, inputs: Tensor, data_samples: Optional[List[Any]] = None, mode: str = 'tensor'
@@ -284,7 +299,7 @@ class Distiller(FrozenModelsMixin, BaseModel):
     def loss(self, inputs: Tensor, data_samples: List[Any]) -> Dict[str, Tensor]:
         with self.taps['student'].recording():
             student_losses = self.student.loss(inputs, data_samples)
-        self.teacher_forward(inputs)
+        self.teacher_forward(inputs, data_samples)
         losses = weighted_losses(student_losses, 'student', self.student_loss_weight)
         losses.update(self.extra_passes(inputs, data_samples))
         losses.update(self.distill_terms(data_samples))

@@ -257,10 +257,10 @@ class DSKD(Distiller):
         return 1.0 if it is None else min((int(it) + 1) / self.lsh_warmup_iters, 1.0)
 
     # --------------------------------------------------------------------------- training
-    def teacher_forward(self, inputs: Tensor) -> None:
+    def teacher_forward(self, inputs: Tensor, data_samples: Optional[List[Any]] = None) -> None:
         """The teacher runs only when its feature is read (teacher target or guidance)."""
         if self.denoise_target == 'teacher' or self.guide_with == 'teacher':
-            super().teacher_forward(inputs)
+            super().teacher_forward(inputs, data_samples)
 
     def read_taps(self, role: str, tap: str) -> List[Tensor]:
         if role in ('projected', 'denoised'):
