@@ -1,5 +1,6 @@
 """tools/benchmark/speed.py with tiny iterations: the JSON's keys, ratios that are the measured
-times' ratios, a row added through ROWS, and MMRazor's row left out when it is not installed.
+times' ratios, a row added through ROWS, the cached row served by the cache alone, and MMRazor's
+row left out when it is not installed.
 No timing is asserted."""
 
 import importlib.util
@@ -40,7 +41,13 @@ def test_json_holds_every_row_and_its_times(report):
     assert {'threads', 'device', 'warmup', 'iters', 'rounds'} <= set(report['environment'])
     result = report['configs'][SEG_KD]
     assert result['task'] == 'seg' and result['batch'] == [2, 3, 32, 32]
-    assert list(result['rows']) == ['student', 'lower_bound', 'distiller', 'distiller_again']
+    assert list(result['rows']) == [
+        'student',
+        'lower_bound',
+        'distiller',
+        'distiller_cached',
+        'distiller_again',
+    ]
     assert result['skipped']['not_here'] == 'its row builder gave no step'
     for row in result['rows'].values():
         assert set(row) == {'wall_s', 'cpu_s', 'peak_bytes', 'times'}
@@ -61,6 +68,22 @@ def test_ratios_are_the_measured_ratios(report):
             assert ratio['cpu'] == pytest.approx(row['cpu_s'] / rows[base]['cpu_s'])
             assert ratio['memory'] == pytest.approx(row['peak_bytes'] / rows[base]['peak_bytes'])
     assert ratios['lower_bound/lower_bound'] == dict(wall=1.0, cpu=1.0, memory=1.0)
+
+
+def test_cached_row_never_runs_the_teacher(monkeypatch):
+    setup = speed.make_setup(SEG_KD, speed.parse_args([SEG_KD, *TINY]))
+    step, distiller, _ = speed.distiller_cached(setup)
+    assert distiller.teacher_cache.writable is False
+    filled = distiller.teacher_cache.misses  # the live step that wrote the batch
+
+    def no_teacher(*args, **kwargs):
+        raise AssertionError('the teacher ran: the cached row missed')
+
+    for teacher in distiller.teachers.values():
+        monkeypatch.setattr(teacher, 'forward', no_teacher)
+    step()
+    step()
+    assert filled == 1 and distiller.teacher_cache.misses == filled
 
 
 @pytest.mark.skipif(importlib.util.find_spec('mmrazor') is not None, reason='MMRazor installed')

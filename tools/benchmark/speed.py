@@ -12,8 +12,10 @@ training iteration and its peak memory for:
   the student's loss, backward and optimizer step: a distiller cannot do less (it can stop the
   teacher early, after its last tap);
 * ``distiller``: the distiller's ``train_step``, the teacher run live;
+* ``distiller_cached``: the same distiller reading its teacher taps from an exact-mode
+  teacher-output cache filled by one live step on the batch (every timed step a hit);
 * more rows from :data:`ROWS` (each a function of the built :class:`Setup` giving a step, or
-  None to skip), e.g. the distiller reading its teacher's outputs from a cache;
+  None to skip);
 * ``mmrazor``: ``--mmrazor-config`` (an MMRazor config of the same pair) when MMRazor is
   installed (``importlib.util.find_spec('mmrazor')``), otherwise the row is left out and said so.
 
@@ -30,6 +32,7 @@ import json
 import os.path as osp
 import statistics
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -110,12 +113,33 @@ def distiller_live(setup: Setup) -> Tuple[Step, torch.nn.Module, Any]:
     )
 
 
+_CACHE_DIRS: List[tempfile.TemporaryDirectory] = []  # removed when the process ends
+
+
+def distiller_cached(setup: Setup) -> Optional[Tuple[Step, torch.nn.Module, Any]]:
+    """The same distiller reading every teacher tap from an exact-mode teacher-output cache
+    (docs/teacher_cache.md) that one live step on this batch has filled: every timed step is a
+    hit, the teacher does not run. Its weights stay loaded (a miss would need them), so they
+    count in the memory. None for a model without ``teacher_cache`` (e.g. AID's adapter)."""
+    if not hasattr(setup.distiller, 'teacher_cache'):
+        return None
+    _CACHE_DIRS.append(tempfile.TemporaryDirectory(prefix='mmkd_speed_cache_'))
+    cfg = copy.deepcopy(setup.cfg)
+    cfg.model.teacher_cache = dict(dir=_CACHE_DIRS[-1].name, mode='exact', pipeline=[])
+    distiller, optim = build(cfg, torch.device(setup.device))
+    step = train_step(distiller, optim, setup.batch, setup.device)
+    step()  # a miss: the teacher runs live and writes this batch
+    distiller.teacher_cache.writable = False  # no more writes; a miss would warn (none: same batch)
+    return step, distiller, optim
+
+
 #: row name -> (Setup -> (step, model, optimizer wrapper) or None to leave the row out); the
 #: model and optimizer give the persistent tensors of the CPU memory. Add rows here.
 ROWS: Dict[str, Callable[[Setup], Optional[Tuple[Step, torch.nn.Module, Any]]]] = dict(
     student=student_alone,
     lower_bound=lower_bound,
     distiller=distiller_live,
+    distiller_cached=distiller_cached,
 )
 
 
@@ -154,14 +178,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def measure_config(path: str, args: argparse.Namespace) -> Dict[str, Any]:
+def make_setup(path: str, args: argparse.Namespace) -> Setup:
+    """A config's distiller (random weights) and one synthetic batch of its task."""
     base = Config.fromfile(path)
     task = task_of(base)
     shape = tuple(args.shape or DEFAULT_SHAPES[task])
     cfg = run_config(base, task, shape, amp=False)
     distiller, optim = build(cfg, torch.device(args.device))
     batch = synthetic_batch(task, args.batch_size, shape, num_classes_of(distiller))
-    setup = Setup(cfg, task, distiller, optim, batch, args.device)
+    return Setup(cfg, task, distiller, optim, batch, args.device)
+
+
+def measure_config(path: str, args: argparse.Namespace) -> Dict[str, Any]:
+    setup = make_setup(path, args)
+    task, shape = setup.task, tuple(setup.batch['inputs'][0].shape[-2:])
     built = {name: make(setup) for name, make in ROWS.items()}
     skipped = {name: 'its row builder gave no step' for name, row in built.items() if row is None}
     if args.mmrazor_config:
