@@ -204,7 +204,7 @@ def shapes_stem(split: str, index: int) -> str:
 
 def generate_shapes(
     root: str,
-    num_train: int = 300,
+    num_train: int = 2000,
     num_val: int = 100,
     height: int = 64,
     width: int = 64,
