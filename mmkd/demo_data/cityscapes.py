@@ -4,13 +4,18 @@
 *_gtFine_labelTrainIds.png``, as mmseg's ``CityscapesDataset`` reads them.
 """
 
-import os.path as osp
 from typing import Dict, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from .common import PNG_PARAMS, GenerationReport, finish_image, imwrite, item_rng, write_dataset
+from .common import (
+    GenerationReport,
+    finish_image,
+    item_rng,
+    write_cityscapes_pair,
+    write_dataset,
+)
 
 # trainIds of the Cityscapes classes that appear (the other 10 trainIds never occur).
 ROAD, SIDEWALK, BUILDING, POLE, VEGETATION, TERRAIN, SKY, PERSON, CAR = 0, 1, 2, 5, 8, 9, 10, 11, 13
@@ -438,18 +443,7 @@ def generate_cityscapes(
                     )
                 if split == 'train_extra':
                     label = np.full_like(label, IGNORE_INDEX)
-                stem = cityscapes_stem(split, i)
-                city = stem.split('_')[0]
-                imwrite(
-                    osp.join(root, 'leftImg8bit', split, city, f'{stem}_leftImg8bit.png'),
-                    img,
-                    PNG_PARAMS,
-                )
-                imwrite(
-                    osp.join(root, 'gtFine', split, city, f'{stem}_gtFine_labelTrainIds.png'),
-                    label,
-                    PNG_PARAMS,
-                )
+                write_cityscapes_pair(root, split, cityscapes_stem(split, i), img, label)
         return counts
 
     return write_dataset('cityscapes', root, params, ('leftImg8bit', 'gtFine'), force, write)

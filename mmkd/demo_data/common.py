@@ -115,6 +115,18 @@ def imwrite(path: str, img: np.ndarray, params: List[int]) -> None:
         raise OSError(f'could not write {path}')
 
 
+def write_cityscapes_pair(
+    root: str, split: str, stem: str, img: np.ndarray, label: np.ndarray
+) -> None:
+    """One image and its trainId label in the Cityscapes layout mmseg's CityscapesDataset reads:
+    ``leftImg8bit/<split>/<city>/<stem>_leftImg8bit.png`` and
+    ``gtFine/<split>/<city>/<stem>_gtFine_labelTrainIds.png`` (the city: the stem's first part)."""
+    city = stem.split('_')[0]
+    imwrite(osp.join(root, 'leftImg8bit', split, city, f'{stem}_leftImg8bit.png'), img, PNG_PARAMS)
+    label_name = f'{stem}_gtFine_labelTrainIds.png'
+    imwrite(osp.join(root, 'gtFine', split, city, label_name), label, PNG_PARAMS)
+
+
 def finish_image(
     rng: np.random.Generator,
     img: np.ndarray,

@@ -22,13 +22,18 @@ So each class needs its own shape detectors at every scale and rotation plus the
 for ``enclosed``: many channels, which the narrow student lacks and the wide teacher has.
 """
 
-import os.path as osp
 from typing import Dict, Tuple
 
 import cv2
 import numpy as np
 
-from .common import PNG_PARAMS, GenerationReport, finish_image, imwrite, item_rng, write_dataset
+from .common import (
+    GenerationReport,
+    finish_image,
+    item_rng,
+    write_cityscapes_pair,
+    write_dataset,
+)
 
 IGNORE_INDEX = 255
 BACKGROUND, DISC, RING, SQUARE, FRAME, TRIANGLE, HOLLOW_TRIANGLE, CROSS, ENCLOSED = range(9)
@@ -204,7 +209,7 @@ def shapes_stem(split: str, index: int) -> str:
 
 def generate_shapes(
     root: str,
-    num_train: int = 300,
+    num_train: int = 2000,
     num_val: int = 100,
     height: int = 64,
     width: int = 64,
@@ -219,18 +224,7 @@ def generate_shapes(
         for split, num in counts.items():
             for i in range(num):
                 img, label = render_shapes_scene(item_rng(seed, split, i), height, width)
-                stem = shapes_stem(split, i)
-                city = stem.split('_')[0]
-                imwrite(
-                    osp.join(root, 'leftImg8bit', split, city, f'{stem}_leftImg8bit.png'),
-                    img,
-                    PNG_PARAMS,
-                )
-                imwrite(
-                    osp.join(root, 'gtFine', split, city, f'{stem}_gtFine_labelTrainIds.png'),
-                    label,
-                    PNG_PARAMS,
-                )
+                write_cityscapes_pair(root, split, shapes_stem(split, i), img, label)
         return counts
 
     return write_dataset('shapes', root, params, ('leftImg8bit', 'gtFine'), force, write)
