@@ -67,7 +67,10 @@ def save_untrained(config: str, path: str) -> str:
     from mmengine.registry import MODELS, DefaultScope
 
     cfg = Config.fromfile(config)
-    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+    # seeded: the weights must not depend on which tests ran before in this worker (a test
+    # that trains from them, e.g. AID's early stop, would otherwise pass or fail by order)
+    with torch.random.fork_rng(), DefaultScope.overwrite_default_scope(cfg.default_scope):
+        torch.manual_seed(0)
         model = MODELS.build(cfg.model)
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
     return path
