@@ -13,7 +13,7 @@ so they share these pieces instead of each writing its own:
 
 import inspect
 import math
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import ConfigDict
@@ -59,6 +59,32 @@ def freeze(model: nn.Module) -> nn.Module:
     name in :attr:`FrozenModelsMixin.frozen_modules` to keep it so through ``train()``."""
     model.requires_grad_(False)
     return model.eval()
+
+
+def release_weights(model: nn.Module, keep: Sequence[str] = ()) -> int:
+    """Free a frozen model's parameters and buffers (except those of the submodules named in
+    ``keep``): each becomes an empty tensor of its dtype and device; the number of elements freed.
+
+    The module tree and the Parameter objects stay, so ``model.to(device)``, ``state_dict()``,
+    ``load_state_dict()`` (which refills frozen keys with these empty tensors) and optimizers
+    holding the parameters keep working; only a forward through a freed layer fails. For a
+    teacher whose every output is read from the teacher-output cache."""
+    kept = {id(t) for path in keep for t in _tensors(model.get_submodule(path))}
+    freed = 0
+    for module in model.modules():
+        for param in module._parameters.values():
+            if param is not None and id(param) not in kept and param.numel():
+                freed += param.numel()
+                param.data = param.data.new_empty(0)
+        for name, buffer in module._buffers.items():
+            if buffer is not None and id(buffer) not in kept and buffer.numel():
+                freed += buffer.numel()
+                module._buffers[name] = buffer.new_empty(0)
+    return freed
+
+
+def _tensors(module: nn.Module) -> List[Tensor]:
+    return [*module.parameters(), *module.buffers()]
 
 
 def _normalisation(model_cfg: Mapping[str, Any]) -> Tuple[tuple, tuple, bool]:

@@ -27,6 +27,11 @@ pickled: reading a cache never executes code.
 The fingerprint (teacher weights digest, tap paths, training pipeline, input size, mode and
 storage) is checked on every open; a cache written for something else is refused with one line
 naming the field and the fix.
+
+``release_teacher=True``: when the cache holds every batch of the run, the distiller frees its
+teachers' weights after the fingerprint has digested them (the run's memory is then about the
+student's); the cache is read-only and a miss is refused with one line (fill the cache with
+``tools/cache_teacher.py``, or drop the option) instead of running the teacher.
 """
 
 import fcntl
@@ -56,6 +61,10 @@ KEYS = 'keys.txt'
 
 class TeacherCacheMismatch(ConfigError):
     """The cache on disk was written for another teacher, taps, pipeline, input size or storage."""
+
+
+class TeacherCacheMiss(ConfigError):
+    """A batch the cache does not hold, while the teacher that could compute it was released."""
 
 
 def weights_digest(model: nn.Module) -> str:
@@ -144,6 +153,9 @@ class TeacherCache:
         writable: write missed batches (exact mode) and create the directory.
         pipeline: the training pipeline to fingerprint; default: the current run's (from the
             MMEngine message hub), unchecked outside a Runner.
+        release_teacher: the distiller frees its teachers' weights after this cache has
+            fingerprinted them (every output must then come from the cache): read-only, and a
+            miss is refused (:class:`TeacherCacheMiss`) instead of running the teacher live.
     """
 
     def __init__(
@@ -157,6 +169,7 @@ class TeacherCache:
         topk_taps: Optional[Sequence[str]] = None,
         writable: bool = True,
         pipeline: Optional[List[Any]] = None,
+        release_teacher: bool = False,
     ) -> None:
         if mode not in MODES:
             raise ConfigError(f'teacher_cache.mode must be one of {MODES}, got {mode!r}.')
@@ -167,7 +180,14 @@ class TeacherCache:
             )
         if topk is not None and (not isinstance(topk, int) or topk < 1):
             raise ConfigError(f'teacher_cache.topk must be a positive int or None, got {topk!r}.')
+        if release_teacher and writable:
+            raise ConfigError(
+                'teacher_cache: release_teacher=True frees the teacher, which a writable cache '
+                'needs for its misses: set writable=False (or leave it out), or drop '
+                'release_teacher.'
+            )
         self.dir, self.mode, self.writable = dir, mode, writable
+        self.release_teacher = bool(release_teacher)
         self.fingerprint: Dict[str, Any] = dict(
             mode=mode,
             teachers=dict(teachers),
@@ -191,7 +211,8 @@ class TeacherCache:
         elif not writable:
             raise ConfigError(
                 f'teacher cache {dir!r} does not exist (no {HEADER}). Fill it with '
-                '`python tools/cache_teacher.py CONFIG --out DIR`, or set writable=True.'
+                '`python tools/cache_teacher.py CONFIG --out DIR`, or '
+                + ('drop release_teacher.' if release_teacher else 'set writable=True.')
             )
 
     # ------------------------------------------------------------------------ fingerprint
@@ -328,6 +349,13 @@ class TeacherCache:
             self._refresh_keys()
         if not self.layout or any(k not in self.rows for k in keys):
             self.misses += 1
+            if self.release_teacher:
+                raise TeacherCacheMiss(
+                    f'teacher cache {self.dir} does not hold this batch and the teacher was '
+                    'released (teacher_cache.release_teacher=True), so it cannot run live: fill '
+                    'the cache for this config and seed with `python tools/cache_teacher.py '
+                    f'CONFIG --out {self.dir}`, or drop release_teacher.'
+                )
             if not self.writable and self.misses == 1:
                 print_log(
                     f'teacher cache {self.dir}: a batch it does not hold; the teacher runs live '
@@ -479,7 +507,7 @@ def build_teacher_cache(
 ) -> TeacherCache:
     """The cache a distiller's ``teacher_cache=dict(dir=..., mode=..., ...)`` asks for."""
     cfg = dict(cfg)
-    known = ('dir', 'mode', 'dtype', 'topk', 'topk_taps', 'writable', 'pipeline')
+    known = ('dir', 'mode', 'dtype', 'topk', 'topk_taps', 'writable', 'pipeline', 'release_teacher')
     unknown = sorted(set(cfg) - set(known))
     if unknown or 'dir' not in cfg:
         raise ConfigError(
@@ -487,6 +515,8 @@ def build_teacher_cache(
             f'got {sorted(cfg)}.'
         )
     cfg.setdefault('mode', 'exact')
+    if cfg.get('release_teacher'):
+        cfg.setdefault('writable', False)  # the released teacher cannot fill misses
     digests = {name: weights_digest(model) for name, model in teachers.items()}
     return TeacherCache(teachers=digests, taps=taps, **cfg)
 

@@ -27,6 +27,7 @@ CONFIGS = {
     'seg_sdkd': ('configs/sdkd/seg_sdkd_demo.py', 'mmseg', 'cityscapes'),
     'cls_kd': ('configs/kd/cls_kd_demo.py', 'mmpretrain', 'digits_cifar10'),
     'cls_sdkd': ('configs/sdkd/cls_sdkd_demo.py', 'mmpretrain', 'digits_cifar10'),
+    'cls_dskd': ('configs/dskd/cls_dskd_demo.py', 'mmpretrain', 'digits_cifar10'),
 }
 
 

@@ -31,7 +31,8 @@ class TeacherReferenceHook(Hook):
     The scores are logged as ``teacher/<metric>`` and kept in the message hub's runtime info
     (``teacher_metrics``); they do not enter the validation history, so "best checkpoint"
     selection still sees the student alone. The result is remembered in the checkpoint, so a
-    resumed run does not evaluate again.
+    resumed run does not evaluate again. Skipped (one log line) when the teacher was released
+    (``teacher_cache.release_teacher=True``): it has no weights left to evaluate with.
     """
 
     priority = 'LOW'
@@ -45,6 +46,12 @@ class TeacherReferenceHook(Hook):
         if not self.enabled or self.metrics is not None or runner.val_loop is None:
             return
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        if getattr(model, 'teachers_released', False):
+            runner.logger.info(
+                'Teacher reference: skipped (teacher_cache.release_teacher=True freed the '
+                "teacher's weights; every teacher output comes from the cache)."
+            )
+            return
         names = list(model.teachers)
         self.metrics = {}
         for name in names:  # one teacher: plain metric names; several: '<teacher>/<metric>'

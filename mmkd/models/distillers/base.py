@@ -16,7 +16,7 @@ terms (``connectors.<name>.*``) load through a renaming pre-hook.
 """
 
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from mmengine.model import BaseModel
 from torch import Tensor, nn
@@ -29,6 +29,7 @@ from mmkd.models.frozen import (
     freeze,
     load_weights_or_warn,
     merge_data_preprocessor,
+    release_weights,
 )
 from mmkd.models.teacher_cache import TeacherCache, build_teacher_cache
 from mmkd.registry import MODELS
@@ -83,7 +84,9 @@ class Distiller(FrozenModelsMixin, BaseModel):
             speed switches of the teacher's forward (:mod:`.teacher_speed`), all off by default.
         teacher_cache: read the teacher taps from a teacher-output cache instead of running the
             teachers: ``dict(dir=..., mode='exact' | 'geometric', dtype=None, topk=None,
-            writable=True)``; see :mod:`mmkd.models.teacher_cache` and docs/teacher_cache.md.
+            writable=True, release_teacher=False)``; see :mod:`mmkd.models.teacher_cache` and
+            docs/teacher_cache.md. ``release_teacher=True`` frees the teachers' weights once the
+            cache has fingerprinted them (:meth:`release_teachers_if_asked`).
     """
 
     #: the roles a loss may read taps from; subclasses add their own (e.g. SDKD's proxy)
@@ -150,6 +153,9 @@ class Distiller(FrozenModelsMixin, BaseModel):
         self.teacher_speed = speed
         speed.prepare(self.teachers)
         self._predict_with: Optional[str] = None  # a teacher's name, or None: the student
+        self.teachers_released = False
+        if type(self).__init__ is Distiller.__init__:  # subclasses call it after their build
+            self.release_teachers_if_asked()
 
     @property
     def teacher(self) -> nn.Module:
@@ -266,6 +272,20 @@ class Distiller(FrozenModelsMixin, BaseModel):
         if hasattr(self.student, 'init_weights'):
             self.student.init_weights()
 
+    def release_teachers_if_asked(self, keep: Sequence[str] = ()) -> None:
+        """With ``teacher_cache=dict(..., release_teacher=True)``, free every teacher's
+        parameters and buffers but those of the modules at the paths in ``keep`` (DSKD's
+        classifier): each teacher output then comes from the cache. Called last in the build,
+        after the cache's fingerprint digested the weights; a subclass that still reads the
+        teacher while building (SDKD's channel probe, DSKD's classifier) calls it at the end of
+        its own ``__init__``."""
+        cache = self.teacher_cache
+        if cache is None or not cache.release_teacher or self.teachers_released:
+            return
+        for teacher in self.teachers.values():
+            release_weights(teacher, keep)
+        self.teachers_released = True
+
     # ------------------------------------------------------------------------ forward modes
     def teacher_forward(self, inputs: Tensor, data_samples: Optional[List[Any]] = None) -> None:
         """Run each teacher just far enough to fill its taps (tensor mode, no grad, no labels),
@@ -340,6 +360,11 @@ class Distiller(FrozenModelsMixin, BaseModel):
     def predicting_with_teacher(self, name: Optional[str] = None) -> Iterator[None]:
         """Make ``predict`` (hence val/test steps) use a teacher (by name when there are several),
         e.g. for a reference score."""
+        if self.teachers_released:
+            raise ConfigError(
+                'the teachers were released (teacher_cache.release_teacher=True): they cannot '
+                'predict; drop release_teacher to evaluate a teacher.'
+            )
         if name is None:
             self.teacher  # noqa: B018  (a clear error when there are several)
             name = next(iter(self.teachers))

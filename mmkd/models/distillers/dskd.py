@@ -41,7 +41,9 @@ by the teacher's own prediction on its feature (soft classes ``sum p_t log p``, 
 Gradients: the denoiser only from the diffusion loss (its input is detached, the sampling runs
 without grad), the student and connector only from the LSH term (+ the task loss), the teacher
 never. Checkpoints hold the student, ``connector.*`` and ``denoiser.*``; the teacher (hence its
-head), the LSH projection and the scheduler (a plain object) are never saved.
+head), the LSH projection and the scheduler (a plain object) are never saved. With
+``teacher_cache=dict(..., release_teacher=True)`` the teacher's weights are freed except its
+classifier's (``teacher_head``), which the guidance runs live.
 """
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
@@ -145,6 +147,14 @@ class DSKD(Distiller):
             raise ConfigError("DSKD: 'lsh' is DSKD's own term; configure it through `lsh`.")
         _choice('guide_with', guide_with, GUIDE_WITH)
         _choice('denoise_target', denoise_target, DENOISE_TARGETS)
+        reads_teacher = guide_with == 'teacher' or denoise_target == 'teacher'
+        if (kwargs.get('teacher_cache') or {}).get('release_teacher') and not reads_teacher:
+            raise ConfigError(
+                "DSKD: with guide_with='label' and denoise_target='student' the teacher's "
+                'forward never runs (only its classifier), so a teacher cache holds nothing '
+                "to release the teacher for: drop teacher_cache, or use guide_with='teacher' "
+                "or denoise_target='teacher'."
+            )
         super().__init__(student, teacher, taps=taps, losses=losses, **kwargs)
         if len(self.teachers) != 1:
             raise ConfigError('DSKD reads one teacher classifier: give teacher=, not teachers=.')
@@ -186,6 +196,8 @@ class DSKD(Distiller):
         self.diffusion_weight = float(diffusion_weight)
         self.lsh_warmup_iters = int(lsh_warmup_iters)
         self._derived: Dict[str, Tensor] = {}  # 'projected' / 'denoised' of the current step
+        # the guidance runs the teacher classifier live: it keeps its weights
+        self.release_teachers_if_asked(keep=self.teacher_head_paths)
 
     # ----------------------------------------------------------------------------- building
     def _teacher_head_layers(self) -> List[nn.Module]:
