@@ -1,6 +1,6 @@
 """tools/benchmark/speed.py with tiny iterations: the JSON's keys, ratios that are the measured
-times' ratios, a row added through ROWS, the cached row served by the cache alone, and MMRazor's
-row left out when it is not installed.
+times' ratios, a row added through ROWS, the cached rows served by the cache alone (the released
+one without the teacher's weights), and MMRazor's row left out when it is not installed.
 No timing is asserted."""
 
 import importlib.util
@@ -46,6 +46,7 @@ def test_json_holds_every_row_and_its_times(report):
         'lower_bound',
         'distiller',
         'distiller_cached',
+        'distiller_cached_released',
         'distiller_again',
     ]
     assert result['skipped']['not_here'] == 'its row builder gave no step'
@@ -84,6 +85,16 @@ def test_cached_row_never_runs_the_teacher(monkeypatch):
     step()
     step()
     assert filled == 1 and distiller.teacher_cache.misses == filled
+
+
+def test_released_row_has_no_teacher_weights_and_never_misses():
+    setup = speed.make_setup(SEG_KD, speed.parse_args([SEG_KD, *TINY]))
+    step, distiller, _ = speed.distiller_cached_released(setup)
+    assert distiller.teachers_released
+    assert sum(p.numel() for p in distiller.teachers.parameters()) == 0
+    step()  # a miss would raise: the released teacher cannot run
+    step()
+    assert (distiller.teacher_cache.hits, distiller.teacher_cache.misses) == (2, 0)
 
 
 @pytest.mark.skipif(importlib.util.find_spec('mmrazor') is not None, reason='MMRazor installed')

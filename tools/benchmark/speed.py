@@ -14,6 +14,8 @@ training iteration and its peak memory for:
 * ``distiller``: the distiller's ``train_step``, the teacher run live;
 * ``distiller_cached``: the same distiller reading its teacher taps from an exact-mode
   teacher-output cache filled by one live step on the batch (every timed step a hit);
+* ``distiller_cached_released``: the same from the same cache with
+  ``teacher_cache.release_teacher=True``: the teachers' weights freed (their memory gone);
 * more rows from :data:`ROWS` (each a function of the built :class:`Setup` giving a step, or
   None to skip);
 * ``mmrazor``: ``--mmrazor-config`` (an MMRazor config of the same pair) when MMRazor is
@@ -123,14 +125,40 @@ def distiller_cached(setup: Setup) -> Optional[Tuple[Step, torch.nn.Module, Any]
     count in the memory. None for a model without ``teacher_cache`` (e.g. AID's adapter)."""
     if not hasattr(setup.distiller, 'teacher_cache'):
         return None
-    _CACHE_DIRS.append(tempfile.TemporaryDirectory(prefix='mmkd_speed_cache_'))
-    cfg = copy.deepcopy(setup.cfg)
-    cfg.model.teacher_cache = dict(dir=_CACHE_DIRS[-1].name, mode='exact', pipeline=[])
+    cfg = _cache_config(setup)
     distiller, optim = build(cfg, torch.device(setup.device))
     step = train_step(distiller, optim, setup.batch, setup.device)
     step()  # a miss: the teacher runs live and writes this batch
     distiller.teacher_cache.writable = False  # no more writes; a miss would warn (none: same batch)
     return step, distiller, optim
+
+
+def distiller_cached_released(setup: Setup) -> Optional[Tuple[Step, torch.nn.Module, Any]]:
+    """As ``distiller_cached``, built with ``teacher_cache.release_teacher=True`` on a cache that
+    another distiller (same seed: the same teacher weights) has filled with one live step on
+    this batch: the teachers' weights are freed once the cache has fingerprinted them, so the
+    memory is the student's and the method's own modules. None for a model without
+    ``teacher_cache`` or one whose step never reads the teacher's outputs (DSKD with label
+    guidance: nothing cached to release the teacher for)."""
+    if not hasattr(setup.distiller, 'teacher_cache'):
+        return None
+    cfg = _cache_config(setup)
+    writer, optim = build(cfg, torch.device(setup.device))
+    train_step(writer, optim, setup.batch, setup.device)()
+    if len(writer.teacher_cache) == 0:
+        return None
+    del writer, optim
+    cfg.model.teacher_cache.update(writable=False, release_teacher=True)
+    distiller, optim = build(cfg, torch.device(setup.device))
+    return train_step(distiller, optim, setup.batch, setup.device), distiller, optim
+
+
+def _cache_config(setup: Setup) -> Config:
+    """The config with an exact-mode teacher cache in a new temporary directory."""
+    _CACHE_DIRS.append(tempfile.TemporaryDirectory(prefix='mmkd_speed_cache_'))
+    cfg = copy.deepcopy(setup.cfg)
+    cfg.model.teacher_cache = dict(dir=_CACHE_DIRS[-1].name, mode='exact', pipeline=[])
+    return cfg
 
 
 #: row name -> (Setup -> (step, model, optimizer wrapper) or None to leave the row out); the
@@ -140,6 +168,7 @@ ROWS: Dict[str, Callable[[Setup], Optional[Tuple[Step, torch.nn.Module, Any]]]] 
     lower_bound=lower_bound,
     distiller=distiller_live,
     distiller_cached=distiller_cached,
+    distiller_cached_released=distiller_cached_released,
 )
 
 
