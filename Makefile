@@ -8,7 +8,7 @@ env:
 	@bash tools/setup/setup_env.sh
 
 test: env
-	$(PY) -m pytest -q -n 2 --dist loadfile --durations=10 tests
+	$(PY) -m pytest -q -n 2 --dist worksteal --durations=10 tests
 
 # ruff: pyflakes, pycodestyle, import order, bugbear, and the formatter (settings: pyproject.toml)
 lint: env

@@ -1,4 +1,4 @@
-"""A few training iterations (tools/train.py, as users run it) of every SFKD and baseline demo:
+"""A few training iterations (tools/train.py's main) of every SFKD and baseline demo:
 SFKD (configs/sfkd), DKD, DIST, AT, FitNet and CWD. The teachers stay random (teacher_ckpt=None):
 these runs check the wiring, not the accuracy."""
 
@@ -9,7 +9,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from .test_tools import CFG, data_options, iter_options, logged_losses, train  # noqa: F401
+from .test_tools import CFG, data_options, iter_options, logged_losses, train_many
 
 SEG, DEPTH, CLS = 'cityscapes', 'nyu', 'digits_cifar10'
 DEMOS = [
@@ -56,22 +56,30 @@ def test_every_new_demo_is_listed():
     assert found == {path for path, _ in DEMOS}
 
 
-@pytest.mark.parametrize('config, dataset', DEMOS, ids=[p for p, _ in DEMOS])
-def test_demo_trains_a_few_iterations(config, dataset, data_root, tmp_path):
-    path = osp.join(CFG, config)
-    cfg = Config.fromfile(path)
-    if dataset == CLS:
-        options = data_options(data_root, dataset) + CLS_OPTIONS
-    else:
-        options = data_options(data_root, dataset) + iter_options(2)
-    no_ckpts = [f'model.teachers.{name}.ckpt=None' for name in cfg.model.get('teachers') or {}]
-    train(path, str(tmp_path / 'work'), options + (no_ckpts or ['model.teacher_ckpt=None']))
-    losses = logged_losses(str(tmp_path / 'work'))
-    assert len(losses) == 2
-    expected = {f'distill.loss_{name}' for name in cfg.model.losses}
-    for step, values in losses.items():
-        assert expected <= set(values), (step, sorted(values))
-        assert all(math.isfinite(v) for v in values.values())
+@pytest.mark.parametrize('dataset', [CLS, SEG, DEPTH])
+def test_demos_train_a_few_iterations(dataset, data_root, tmp_path):
+    """Every demo of one dataset, 2 iterations (cls: 2 batches of one epoch) each, through
+    tools/train.py's main in one process (train_many)."""
+    demos = [config for config, data in DEMOS if data == dataset]
+    runs = []
+    for config in demos:
+        path = osp.join(CFG, config)
+        cfg = Config.fromfile(path)
+        if dataset == CLS:
+            options = data_options(data_root, dataset) + CLS_OPTIONS
+        else:
+            options = data_options(data_root, dataset) + iter_options(2)
+        no_ckpts = [f'model.teachers.{name}.ckpt=None' for name in cfg.model.get('teachers') or {}]
+        work = str(tmp_path / config.replace('/', '_'))
+        runs.append((path, work, options + (no_ckpts or ['model.teacher_ckpt=None'])))
+    train_many(runs)
+    for config, (path, work, _) in zip(demos, runs):
+        losses = logged_losses(work)
+        assert len(losses) == 2, config
+        expected = {f'distill.loss_{name}' for name in Config.fromfile(path).model.losses}
+        for step, values in losses.items():
+            assert expected <= set(values), (config, step, sorted(values))
+            assert all(math.isfinite(v) for v in values.values()), (config, step, values)
 
 
 def test_test_tool_scores_a_named_teacher_of_several(data_root, tmp_path):

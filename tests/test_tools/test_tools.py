@@ -6,7 +6,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import pytest
 import torch
@@ -66,6 +66,33 @@ def train(config: str, work_dir: str, options: List[str], *extra: str, **kw):
         ],
         **kw,
     )
+
+
+# tools/train.py's own main(), once per run, in one Python process
+_TRAIN_MANY = """
+import sys
+sys.path.insert(0, 'tools')
+import train
+from mmkd.apis.cli import run_cli
+for argv in RUNS:
+    sys.argv = ['tools/train.py', *argv]
+    code = run_cli(train.main)
+    if code:
+        sys.exit('tools/train.py ' + ' '.join(argv) + f' exited with {code}')
+"""
+
+
+def train_many(runs: List[Tuple[str, str, List[str]]]) -> subprocess.CompletedProcess:
+    """``tools/train.py CONFIG --work-dir DIR --cfg-options ...`` for each ``(config, work_dir,
+    options)``, one after another in ONE Python process: the imports are most of the CPU time
+    of a few-iteration run, and the wiring tests of many configs pay them once."""
+    # the upstream runtimes name their visualizer 'visualizer', and MMEngine hands a later run
+    # the instance of that name, with the first run's log dir: one name per run
+    argvs = [
+        [config, '--work-dir', work, '--cfg-options', *opts, f'visualizer.name=run_{i}']
+        for i, (config, work, opts) in enumerate(runs)
+    ]
+    return run_tool([sys.executable, '-c', f'RUNS = {argvs!r}\n' + _TRAIN_MANY])
 
 
 def logged_losses(work_dir: str) -> Dict[int, Dict[str, float]]:
