@@ -1,12 +1,14 @@
 """The main job, end to end on this machine: `make demo`.
 
-For each task (semantic segmentation on the embedded street scenes in the Cityscapes layout,
-then classification of scikit-learn's real handwritten digits in CIFAR's format): trains a
-teacher, trains the student alone, distils the student from the teacher with each method,
-evaluates every model with `tools/test.py` on the held-out split (last checkpoint, not best),
-exports the distilled students as plain upstream checkpoints, and prints one table per task.
-It ends by drawing work_dirs/demo/report/<dataset>/: comparison panels of the last distilled
-student against the student alone and the teacher on a few val images, and training curves.
+For each task (by default the shapes scenes: semantic segmentation in the Cityscapes layout
+where a narrow student has a capacity gap to its teacher; `--tasks` adds the label-scarce street
+scenes and the classification of scikit-learn's real handwritten digits in CIFAR's format):
+trains a teacher, trains the student alone, distils the student from the teacher with each
+method, evaluates every model with `tools/test.py` on the held-out split (last checkpoint, not
+best), exports the distilled students as plain upstream checkpoints, and prints one table per
+task. It ends by drawing work_dirs/demo/report/<dataset>/: comparison panels of the last
+distilled student against the student alone and the teacher on a few val images, and training
+curves.
 
 Every step is an ordinary command, printed before it runs, so any row can be reproduced by
 hand. Finished runs are reused (their last checkpoint exists); `--fresh` retrains everything.
@@ -24,7 +26,7 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Callable, Dict, List, Optional
 
 from prettytable import PrettyTable, TableStyle
 
@@ -32,7 +34,12 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from mmkd.apis.preflight import last_saved_checkpoint  # noqa: E402
-from mmkd.demo_data import DEMO_EXTRA_FRAMES, generate_cityscapes, generate_digits_cifar10  # noqa: E402
+from mmkd.demo_data import (  # noqa: E402
+    DEMO_EXTRA_FRAMES,
+    generate_cityscapes,
+    generate_digits_cifar10,
+    generate_shapes,
+)
 
 
 @dataclass
@@ -54,17 +61,35 @@ class Task:
     metric: str  # the metric the table compares
     extra: Optional[str]  # a second metric shown, if any
     runs: List[Run]
-
-
-def _with_sdkd(runs: List[Run], config: str, name: str) -> List[Run]:
-    if osp.exists(osp.join(ROOT, config)):
-        runs.append(Run('student + SDKD (proxy teacher + FFB)', config, name, distills=True))
-    return runs
+    # writes the dataset into the folder it is given and returns a printable report
+    generate: Optional[Callable[[str], object]] = None
+    # True: the teacher trains alone on every core first, then the student alone and the
+    # distilled students side by side; False: teacher and student alone side by side, then the
+    # distilled students (the teacher is on the critical path either way)
+    teacher_first: bool = False
 
 
 SEG_SCARCE = 'configs/models/{}_demo-600it_embedded-cityscapes-20labelled.py'
-TASKS = [
-    Task(
+SHAPES = 'configs/models/{}_demo-2400it_embedded-shapes.py'
+TASKS: Dict[str, Task] = dict(
+    shapes=Task(
+        'semantic segmentation on the embedded shapes scenes (Cityscapes layout, classes told '
+        'apart by outline and context), 2000 train images, 100 val images',
+        'shapes',
+        'mIoU',
+        'aAcc',
+        [
+            Run('teacher (PSPNet-R18 w32)', SHAPES.format('seg_pspnet-r18w32'), 'shapes_teacher'),
+            Run(
+                'student alone (PSPNet-R18 w8)', SHAPES.format('seg_pspnet-r18w8'), 'shapes_student'
+            ),
+            Run('student + KD', 'configs/kd/seg_kd_demo-shapes.py', 'shapes_kd', distills=True),
+            Run('student + CWD', 'configs/cwd/seg_cwd_demo-shapes.py', 'shapes_cwd', distills=True),
+        ],
+        generate_shapes,
+        teacher_first=True,
+    ),
+    street=Task(
         'semantic segmentation on the embedded street scenes (Cityscapes layout), 20 annotated '
         f'train frames + {DEMO_EXTRA_FRAMES} unannotated ones, 60 val frames',
         'cityscapes',
@@ -94,31 +119,36 @@ TASKS = [
                 distills=True,
             ),
         ],
+        lambda root: generate_cityscapes(root, num_extra=DEMO_EXTRA_FRAMES),
     ),
-    Task(
+    digits=Task(
         'classification of the real sklearn digits (CIFAR-10 format, 359 test images)',
         'digits_cifar10',
         'accuracy/top1',
         None,
-        _with_sdkd(
-            [
-                Run(
-                    'teacher (CIFAR ResNet-20)',
-                    'configs/models/cls_resnet20_demo-15e_embedded-digits.py',
-                    'cls_teacher',
-                ),
-                Run(
-                    'student alone (CIFAR ResNet-8)',
-                    'configs/models/cls_resnet8_demo-15e_embedded-digits.py',
-                    'cls_student',
-                ),
-                Run('student + KD (tau 4)', 'configs/kd/cls_kd_demo.py', 'cls_kd', distills=True),
-            ],
-            'configs/sdkd/cls_sdkd_demo.py',
-            'cls_sdkd',
-        ),
+        [
+            Run(
+                'teacher (CIFAR ResNet-20)',
+                'configs/models/cls_resnet20_demo-15e_embedded-digits.py',
+                'cls_teacher',
+            ),
+            Run(
+                'student alone (CIFAR ResNet-8)',
+                'configs/models/cls_resnet8_demo-15e_embedded-digits.py',
+                'cls_student',
+            ),
+            Run('student + KD (tau 4)', 'configs/kd/cls_kd_demo.py', 'cls_kd', distills=True),
+            Run(
+                'student + SDKD (proxy teacher + FFB)',
+                'configs/sdkd/cls_sdkd_demo.py',
+                'cls_sdkd',
+                distills=True,
+            ),
+        ],
+        generate_digits_cifar10,
     ),
-]
+)
+DEFAULT_TASKS = ['shapes']
 
 
 def run(cmd: List[str]) -> None:
@@ -287,27 +317,35 @@ def main() -> None:
     parser.add_argument('--data', default='data/demo')
     parser.add_argument('--fresh', action='store_true', help='retrain every model')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--tasks',
+        nargs='+',
+        choices=list(TASKS),
+        default=DEFAULT_TASKS,
+        help=f'the tasks to run, in this order (default: {" ".join(DEFAULT_TASKS)})',
+    )
     args = parser.parse_args()
     os.chdir(ROOT)
     py = sys.executable
     start = time.time()
+    tasks = [TASKS[name] for name in args.tasks]
 
-    print('== data: the embedded street scenes and the sklearn digits', flush=True)
-    seg_data = generate_cityscapes(osp.join(args.data, 'cityscapes'), num_extra=DEMO_EXTRA_FRAMES)
-    print(seg_data, flush=True)
-    print(generate_digits_cifar10(osp.join(args.data, 'digits_cifar10')), flush=True)
-    results = [run_task(task, args, py) for task in TASKS]
+    print(f'== data: {", ".join(t.dataset for t in tasks)}', flush=True)
+    for task in tasks:
+        if task.generate:
+            print(task.generate(osp.join(args.data, task.dataset)), flush=True)
+    results = [run_task(task, args, py) for task in tasks]
     print('\n== report: comparison panels and training curves', flush=True)
     pictures = [
         p
-        for task, (_, finished) in zip(TASKS, results)
+        for task, (_, finished) in zip(tasks, results)
         for p in write_report(task, finished, args, py)
     ]
     print(
         f'\n== mmkd demo (test split, last checkpoint, seed {args.seed}; '
         f'{time.time() - start:.0f} s in all)'
     )
-    for task, (rows, _) in zip(TASKS, results):
+    for task, (rows, _) in zip(tasks, results):
         print_table(task, rows)
     print(f'\npictures ({osp.join(args.work_dir, "report")}):')
     print('\n'.join(f'  {p}' for p in pictures))
@@ -353,9 +391,18 @@ def write_report(task: Task, finished: list, args: argparse.Namespace, py: str) 
     return sorted(osp.join(out, n) for n in os.listdir(out) if n.endswith('.png'))
 
 
+def training_stages(task: Task) -> List[List[Run]]:
+    """The runs of a task in the order they train: each stage's runs side by side (one CPU
+    thread each when there are several), a stage after the one before. The distilled runs need
+    the teacher's checkpoint; a slow teacher (``teacher_first``) trains alone on every core."""
+    teacher, others = task.runs[0], task.runs[1:]
+    if task.teacher_first:
+        return [[teacher], others]
+    return [[teacher] + [r for r in others if not r.distills], [r for r in others if r.distills]]
+
+
 def run_task(task: Task, args: argparse.Namespace, py: str) -> tuple:
-    """Train (or reuse), evaluate and export every run of one task. The runs without a teacher
-    train side by side, then the distilled ones (they need the teacher's checkpoint).
+    """Train (or reuse), evaluate and export every run of one task, in :func:`training_stages`.
     Returns the table rows and, per run, (run, work dir, checkpoint, its --cfg-options)."""
     work_dirs = {r.name: osp.join(args.work_dir, r.name) for r in task.runs}
     opts = {
@@ -365,12 +412,10 @@ def run_task(task: Task, args: argparse.Namespace, py: str) -> tuple:
     }
     checkpoints = {}
     teacher = task.runs[0]
-    for distills in (False, True):
+    for stage in training_stages(task):
         todo = []
-        for r in task.runs:
-            if r.distills != distills:
-                continue
-            if distills:
+        for r in stage:
+            if r.distills:
                 opts[r.name].append(f'model.teacher_ckpt={checkpoints[teacher.name]}')
             print(f'\n== {task.dataset}: {r.label}', flush=True)
             checkpoints[r.name] = None if args.fresh else last_saved_checkpoint(work_dirs[r.name])

@@ -1,4 +1,5 @@
-"""make demo's live progress: MMEngine log lines -> how far each run is (quiet lines in CI)."""
+"""make demo's live progress (MMEngine log lines -> how far each run is; quiet lines in CI) and
+the order its runs train in."""
 
 import os.path as osp
 import sys
@@ -44,3 +45,17 @@ def test_progress_lines_in_a_log(capsys):
     lines = [line for line in capsys.readouterr().out.splitlines() if '%' in line]
     assert sum('100 % (iter 4/4)' in line for line in lines) == 2
     assert 2 <= len(lines) <= 8  # at most one line per quarter per run
+
+
+def test_training_stages_put_a_slow_teacher_alone_first():
+    shapes = [[r.name for r in stage] for stage in demo.training_stages(demo.TASKS['shapes'])]
+    assert shapes == [['shapes_teacher'], ['shapes_student', 'shapes_kd', 'shapes_cwd']]
+    street = [[r.name for r in stage] for stage in demo.training_stages(demo.TASKS['street'])]
+    assert street == [['seg_teacher', 'seg_student'], ['seg_kd', 'seg_kd_unannotated']]
+
+
+def test_every_demo_config_exists_and_the_default_tasks_are_known():
+    assert set(demo.DEFAULT_TASKS) <= set(demo.TASKS)
+    for task in demo.TASKS.values():
+        assert task.runs[0].distills is False and task.runs[1].distills is False
+        assert all(osp.isfile(osp.join(demo.ROOT, r.config)) for r in task.runs)
