@@ -83,7 +83,8 @@ TASKS: Dict[str, Task] = dict(
             Run(
                 'student alone (PSPNet-R18 w8)', SHAPES.format('seg_pspnet-r18w8'), 'shapes_student'
             ),
-            Run('student + KD', 'configs/kd/seg_kd_demo-shapes.py', 'shapes_kd', distills=True),
+            # one distiller, the one that closes the gap (docs/demo_hard_seg.md: every method, 3
+            # seeds); a second one side by side takes make demo over its 20 minutes here
             Run('student + CWD', 'configs/cwd/seg_cwd_demo-shapes.py', 'shapes_cwd', distills=True),
         ],
         generate_shapes,
