@@ -37,3 +37,18 @@ def test_a_changed_config_is_formatted_anew(monkeypatch):
     after = cfg.pretty_text
     assert 'depth=18' in before and 'depth=34' in after
     assert mmengine_config.FormatCode.cache_info().misses == 2
+
+
+def test_a_style_object_is_formatted_every_time(monkeypatch):
+    """yapf also takes a style built by yapf itself (set-valued keys: no JSON key to cache by):
+    formatted as MMEngine would, uncached."""
+    from yapf.yapflib import style
+
+    monkeypatch.setattr(mmengine_config, 'FormatCode', FormatCode)
+    memoize_config_formatting()
+    pep8 = style.CreatePEP8Style()
+    before = mmengine_config.FormatCode.cache_info()
+    text, changed = mmengine_config.FormatCode('x = dict(a=1,b=2)', style_config=pep8)
+    assert (text, changed) == FormatCode('x = dict(a=1,b=2)', style_config=pep8)
+    assert text == 'x = dict(a=1, b=2)\n'
+    assert mmengine_config.FormatCode.cache_info() == before  # neither a hit nor a miss
