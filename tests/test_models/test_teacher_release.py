@@ -17,6 +17,7 @@ from mmkd.apis.checkpoint_fit import check_strict
 from mmkd.apis.export import export_student
 from mmkd.demo_data import generate_digits_cifar10
 from mmkd.engine.hooks import TeacherReferenceHook
+from mmkd.models.distillers import Distiller
 from mmkd.models.teacher_cache import TeacherCacheMiss
 from mmkd.utils import ConfigError
 from tests.conftest import cls_batch, cls_model
@@ -157,3 +158,25 @@ def test_teacher_reference_hook_skips_a_released_teacher(tmp_path, mmpretrain_sc
     assert len(lines) == 1 and 'skipped' in lines[0] and 'release_teacher' in lines[0]
     with pytest.raises(ConfigError, match='released'), reader.predicting_with_teacher():
         pass
+
+
+def test_a_subclass_reads_the_teacher_while_building_then_it_is_released(demo_root, tmp_path):
+    """The release runs after the whole build, a subclass's own __init__ included, without the
+    subclass calling it."""
+    cfg, scope, batches = demo_setup('cls_kd', demo_root, batch_size=8, num_batches=1)
+    cache = dict(dir=str(tmp_path / 'cache'), mode='exact')
+    train(cfg, scope, batches, cache)  # fills the cache
+
+    class ReadsTeacherWhileBuilding(Distiller):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.teacher_numel_at_build = teacher_numel(self)
+
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.pop('type')
+    model_cfg.update(teacher_ckpt=None, teacher_cache=dict(cache, release_teacher=True))
+    with DefaultScope.overwrite_default_scope(scope):
+        torch.manual_seed(0)  # the teacher weights of the cache's fingerprint (as `build`)
+        model = ReadsTeacherWhileBuilding(**model_cfg)
+    assert model.teacher_numel_at_build > 1000
+    assert model.teachers_released and teacher_numel(model) == 0

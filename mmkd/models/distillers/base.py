@@ -50,8 +50,19 @@ def _num_classes(model: nn.Module) -> Optional[int]:
     return None
 
 
+class _ReleaseAfterBuild(type(BaseModel)):
+    """Runs :meth:`Distiller.release_teachers_if_asked` once the whole distiller is built, a
+    subclass's ``__init__`` included (SDKD's channel probe and DSKD's classifier read the teacher
+    while building): no subclass has to remember the call."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        model = super().__call__(*args, **kwargs)
+        model.release_teachers_if_asked()
+        return model
+
+
 @MODELS.register_module()
-class Distiller(FrozenModelsMixin, BaseModel):
+class Distiller(FrozenModelsMixin, BaseModel, metaclass=_ReleaseAfterBuild):
     """Distils a frozen teacher into a student through flat, tap-addressed losses.
 
     Args:
@@ -153,9 +164,7 @@ class Distiller(FrozenModelsMixin, BaseModel):
         self.teacher_speed = speed
         speed.prepare(self.teachers)
         self._predict_with: Optional[str] = None  # a teacher's name, or None: the student
-        self.teachers_released = False
-        if type(self).__init__ is Distiller.__init__:  # subclasses call it after their build
-            self.release_teachers_if_asked()
+        self.teachers_released = False  # the teachers are released after the build
 
     @property
     def teacher(self) -> nn.Module:
@@ -272,18 +281,20 @@ class Distiller(FrozenModelsMixin, BaseModel):
         if hasattr(self.student, 'init_weights'):
             self.student.init_weights()
 
-    def release_teachers_if_asked(self, keep: Sequence[str] = ()) -> None:
+    # modules of the teachers that keep their weights when the teachers are released (DSKD's
+    # classifier, which its guidance runs live): paths inside each teacher
+    kept_teacher_modules: Sequence[str] = ()
+
+    def release_teachers_if_asked(self) -> None:
         """With ``teacher_cache=dict(..., release_teacher=True)``, free every teacher's
-        parameters and buffers but those of the modules at the paths in ``keep`` (DSKD's
-        classifier): each teacher output then comes from the cache. Called last in the build,
-        after the cache's fingerprint digested the weights; a subclass that still reads the
-        teacher while building (SDKD's channel probe, DSKD's classifier) calls it at the end of
-        its own ``__init__``."""
+        parameters and buffers but those of the modules in :attr:`kept_teacher_modules`: each
+        teacher output then comes from the cache. Runs once the distiller is built (after the
+        cache's fingerprint digested the weights and the subclass's build read the teacher)."""
         cache = self.teacher_cache
         if cache is None or not cache.release_teacher or self.teachers_released:
             return
         for teacher in self.teachers.values():
-            release_weights(teacher, keep)
+            release_weights(teacher, self.kept_teacher_modules)
         self.teachers_released = True
 
     # ------------------------------------------------------------------------ forward modes

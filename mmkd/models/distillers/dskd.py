@@ -196,8 +196,12 @@ class DSKD(Distiller):
         self.diffusion_weight = float(diffusion_weight)
         self.lsh_warmup_iters = int(lsh_warmup_iters)
         self._derived: Dict[str, Tensor] = {}  # 'projected' / 'denoised' of the current step
-        # the guidance runs the teacher classifier live: it keeps its weights
-        self.release_teachers_if_asked(keep=self.teacher_head_paths)
+
+    @property
+    def kept_teacher_modules(self) -> List[str]:
+        """The guidance runs the teacher classifier live: it keeps its weights when the
+        teachers are released."""
+        return self.teacher_head_paths
 
     # ----------------------------------------------------------------------------- building
     def _teacher_head_layers(self) -> List[nn.Module]:

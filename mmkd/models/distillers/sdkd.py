@@ -213,7 +213,6 @@ class SDKD(Distiller):
         self.student_prefix = PrefixReplay(
             self.student, self.tap_paths['proxy']['fusion'].split('[')[0]
         )
-        self.release_teachers_if_asked()  # after the fusion probe ran the teacher
 
     # ----------------------------------------------------------------------------- building
     def _model_for_role(self, role: str) -> nn.Module:
