@@ -14,6 +14,7 @@ channels_last=False, autocast=None)`` on any distiller.
   whole step, teacher included, with ``tools/train.py --amp`` (MMEngine's AmpOptimWrapper).
 """
 
+import functools
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Optional
@@ -94,6 +95,7 @@ class TeacherSpeed:
             value = value.clone()
         return value.contiguous() if self.channels_last else value
 
-    @property
+    @functools.cached_property
     def changes_outputs(self) -> bool:
+        """Whether a switch is on (the outputs then need :meth:`output`); asked every step."""
         return self != TeacherSpeed()
