@@ -286,18 +286,22 @@ def test_proxy_pass_leaves_the_student_bn_statistics_alone(task):
     assert stats and all(torch.allclose(model.student.state_dict()[k], v) for k, v in stats.items())
 
 
-def test_depth_uses_the_head_loss_and_depth_response_loss(mmseg_scope):
-    model = MODELS.build(
-        dict(
-            type='mmkd.SDKD',
-            student=depth_model(8),
-            teacher=depth_model(16),
-            taps=dict(logits='decode_head.depth_act'),
-            fusion='backbone.layer2',
-            k=1.0,
-            response_loss=dict(type='mmkd.DepthResponseLoss', mode='l1'),
-        )
+def depth_sdkd(**overrides) -> SDKD:
+    cfg = dict(
+        type='mmkd.SDKD',
+        student=depth_model(8),
+        teacher=depth_model(16),
+        taps=dict(logits='decode_head.depth_act'),
+        fusion='backbone.layer2',
+        response_loss=dict(type='mmkd.DepthResponseLoss', mode='l1'),
     )
+    cfg.update(overrides)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        return MODELS.build(cfg)
+
+
+def test_depth_uses_the_head_loss_and_depth_response_loss():
+    model = depth_sdkd(k=1.0)
     assert all(
         type(model.terms[n].loss).__name__ == 'DepthResponseLoss'
         for n in ('kd', 'kd_proxy', 'proxy_kd_teacher', 'proxy_kd_student')

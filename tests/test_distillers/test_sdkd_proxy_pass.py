@@ -6,29 +6,12 @@ import copy
 
 import pytest
 import torch
-from mmengine.registry import DefaultScope
 
 from mmkd.models.distillers import SDKD
-from mmkd.registry import MODELS
 from mmkd.replay import PrefixReplay
 from mmkd.utils import ConfigError
 from tests.conftest import cls_batch, seg_batch
-from tests.test_distillers.test_sdkd import cls_sdkd, depth_batch, depth_model, seg_sdkd
-
-
-def depth_sdkd(**overrides) -> SDKD:
-    cfg = dict(
-        type='mmkd.SDKD',
-        student=depth_model(8),
-        teacher=depth_model(16),
-        taps=dict(logits='decode_head.depth_act'),
-        fusion='backbone.layer2',
-        response_loss=dict(type='mmkd.DepthResponseLoss', mode='l1'),
-    )
-    cfg.update(overrides)
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        return MODELS.build(cfg)
-
+from tests.test_distillers.test_sdkd import cls_sdkd, depth_batch, depth_sdkd, seg_sdkd
 
 CASES = {
     'cls': (cls_sdkd, cls_batch),
