@@ -1,7 +1,8 @@
 """tools/benchmark/speed.py with tiny iterations: the JSON's keys, ratios that are the measured
 times' ratios, a row added through ROWS, the cached rows served by the cache alone (the released
-one without the teacher's weights), and MMRazor's row left out when it is not installed.
-No timing is asserted."""
+one without the teacher's weights), the FLOPs of each row (the cached step counts the student's,
+the live KD step the lower bound's), the comparison of several configs, and MMRazor's row left
+out when it is not installed. No timing is asserted."""
 
 import importlib.util
 import json
@@ -17,6 +18,7 @@ sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
 import speed  # noqa: E402
 
 SEG_KD = osp.join(ROOT, 'configs', 'kd', 'seg_kd_demo.py')
+SEG_SDKD = osp.join(ROOT, 'configs', 'sdkd', 'seg_sdkd_demo.py')
 TINY = ['--shape', '32', '32', '--batch-size', '2', '--warmup', '0', '--iters', '1']
 
 
@@ -39,6 +41,7 @@ def report(tmp_path_factory):
 def test_json_holds_every_row_and_its_times(report):
     assert set(report) == {'environment', 'configs'}
     assert {'threads', 'device', 'warmup', 'iters', 'rounds'} <= set(report['environment'])
+    assert report['environment']['flops_only'] is False
     result = report['configs'][SEG_KD]
     assert result['task'] == 'seg' and result['batch'] == [2, 3, 32, 32]
     assert list(result['rows']) == [
@@ -51,7 +54,7 @@ def test_json_holds_every_row_and_its_times(report):
     ]
     assert result['skipped']['not_here'] == 'its row builder gave no step'
     for row in result['rows'].values():
-        assert set(row) == {'wall_s', 'cpu_s', 'peak_bytes', 'times'}
+        assert set(row) == {'wall_s', 'cpu_s', 'peak_bytes', 'times', 'flops'}
         assert len(row['times']['wall']) == len(row['times']['cpu']) == 2  # rounds x iters
         assert row['wall_s'] == statistics.median(row['times']['wall'])
         assert row['cpu_s'] == statistics.median(row['times']['cpu'])
@@ -68,7 +71,48 @@ def test_ratios_are_the_measured_ratios(report):
             assert ratio['wall'] == pytest.approx(row['wall_s'] / rows[base]['wall_s'])
             assert ratio['cpu'] == pytest.approx(row['cpu_s'] / rows[base]['cpu_s'])
             assert ratio['memory'] == pytest.approx(row['peak_bytes'] / rows[base]['peak_bytes'])
-    assert ratios['lower_bound/lower_bound'] == dict(wall=1.0, cpu=1.0, memory=1.0)
+            assert ratio['flops'] == pytest.approx(row['flops'] / rows[base]['flops'])
+    assert ratios['lower_bound/lower_bound'] == dict(wall=1.0, cpu=1.0, memory=1.0, flops=1.0)
+
+
+def test_flops_count_the_teacher_only_where_it_runs(report):
+    """KD's loss is element-wise (not counted): the live step does the lower bound's
+    convolutions exactly, a cached step the student's alone."""
+    rows = report['configs'][SEG_KD]['rows']
+    assert rows['student']['flops'] > 0
+    assert rows['lower_bound']['flops'] > 2 * rows['student']['flops']  # the w32 teacher
+    assert rows['distiller']['flops'] == rows['lower_bound']['flops']
+    assert rows['distiller_cached']['flops'] == rows['student']['flops']
+    assert rows['distiller_cached_released']['flops'] == rows['student']['flops']
+
+
+def test_flops_only_compares_the_configs_distillers(tmp_path, capsys):
+    out = str(tmp_path / 'flops.json')
+    tiny = ['--shape', '32', '32', '--batch-size', '2']
+    report = speed.main(
+        [SEG_KD, SEG_SDKD, *tiny, '--flops-only', '--rows', 'distiller', '--out', out]
+    )
+    with open(out) as f:
+        assert json.load(f) == report
+    assert report['environment']['flops_only'] is True
+    kd, sdkd = (report['configs'][p]['rows'] for p in (SEG_KD, SEG_SDKD))
+    assert list(kd) == list(sdkd) == ['student', 'lower_bound', 'distiller']
+    assert all(set(row) == {'flops'} for row in (*kd.values(), *sdkd.values()))
+    assert sdkd['lower_bound'] == kd['lower_bound']  # the same pair
+    # the proxy's FFB and student tail, forward and backward, on top of KD's step
+    assert sdkd['distiller']['flops'] > kd['distiller']['flops']
+    assert report['against_first'] == {
+        SEG_KD: dict(flops=1.0),
+        SEG_SDKD: dict(flops=sdkd['distiller']['flops'] / kd['distiller']['flops']),
+    }
+    printed = capsys.readouterr().out
+    assert "distiller step / seg_kd_demo.py's distiller step" in printed
+    assert 'wall ms' not in printed
+
+
+def test_unknown_rows_are_named():
+    with pytest.raises(SystemExit):
+        speed.parse_args([SEG_KD, '--rows', 'distillr'])
 
 
 def test_cached_row_never_runs_the_teacher(monkeypatch):
@@ -100,3 +144,12 @@ def test_released_row_has_no_teacher_weights_and_never_misses():
 @pytest.mark.skipif(importlib.util.find_spec('mmrazor') is not None, reason='MMRazor installed')
 def test_mmrazor_row_is_left_out_without_mmrazor(report):
     assert report['configs'][SEG_KD]['skipped']['mmrazor'] == 'MMRazor is not installed'
+
+
+def test_cfg_options_reach_every_config():
+    """The full proxy pass re-runs the student's stages before the fusion: more FLOPs."""
+    args = [SEG_SDKD, '--shape', '32', '32', '--flops-only', '--rows', 'distiller']
+    default = speed.main(args)['configs'][SEG_SDKD]['rows']['distiller']['flops']
+    report = speed.main([*args, '--cfg-options', 'model.proxy_pass=full'])
+    assert report['environment']['cfg_options'] == {'model.proxy_pass': 'full'}
+    assert report['configs'][SEG_SDKD]['rows']['distiller']['flops'] > default

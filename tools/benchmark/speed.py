@@ -23,8 +23,13 @@ training iteration and its peak memory for:
 
 Times and memory are measured as ``bench_iteration.py`` does (wall and process CPU time, rounds
 of iterations interleaved across the rows, medians; CPU memory: persistent tensors + the
-profiler's allocation peak of one step). Ratios to the lower bound and to the student are
-printed (prettytable) and written with every measured time to ``--out`` (JSON).
+profiler's allocation peak of one step). FLOPs: torch's ``FlopCounterMode`` over one whole step
+(forward, backward; convolutions and matrix products, not element-wise work), the cost on
+hardware where those dominate (a GPU at paper scale); ``--flops-only`` counts them without
+timing (paper-scale configs on a CPU). Ratios to the lower bound and to the student are printed
+(prettytable) and written with every measured time to ``--out`` (JSON); with several configs, a
+last table compares each config's distiller row with the first config's (e.g. SDKD against KD
+on the same pair).
 """
 
 import argparse
@@ -41,6 +46,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import torch
 from prettytable import PrettyTable
+from torch.utils.flop_counter import FlopCounterMode
 
 HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.dirname(osp.dirname(HERE)))
@@ -53,7 +59,7 @@ from bench_iteration import (  # noqa: E402
     train_step,
 )
 from gpu_check import build, num_classes_of, run_config, synthetic_batch, task_of  # noqa: E402
-from mmengine.config import Config  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
@@ -203,13 +209,31 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--mmrazor-config', default=None, help='MMRazor config of the same pair')
+    parser.add_argument(
+        '--rows', nargs='+', default=None, help=f'rows to measure (default: all of {list(ROWS)})'
+    )
+    parser.add_argument(
+        '--flops-only', action='store_true', help='count FLOPs per step, no timing or memory'
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='override settings of every config, e.g. model.proxy_pass=full',
+    )
     parser.add_argument('--out', default=None, help='JSON file for every time and ratio')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.rows or ()) - set(ROWS) - set(BASES))
+    if unknown:
+        parser.error(f'unknown rows {unknown}; known: {list(ROWS)}')
+    return args
 
 
 def make_setup(path: str, args: argparse.Namespace) -> Setup:
     """A config's distiller (random weights) and one synthetic batch of its task."""
     base = Config.fromfile(path)
+    base.merge_from_dict(args.cfg_options)
     task = task_of(base)
     shape = tuple(args.shape or DEFAULT_SHAPES[task])
     cfg = run_config(base, task, shape, amp=False)
@@ -218,10 +242,18 @@ def make_setup(path: str, args: argparse.Namespace) -> Setup:
     return Setup(cfg, task, distiller, optim, batch, args.device)
 
 
+def step_flops(step: Step) -> int:
+    """FLOPs of one call of ``step`` (forward and backward), by torch's FlopCounterMode."""
+    with FlopCounterMode(display=False) as counter:
+        step()
+    return counter.get_total_flops()
+
+
 def measure_config(path: str, args: argparse.Namespace) -> Dict[str, Any]:
     setup = make_setup(path, args)
     task, shape = setup.task, tuple(setup.batch['inputs'][0].shape[-2:])
-    built = {name: make(setup) for name, make in ROWS.items()}
+    wanted = [name for name in ROWS if name in BASES or args.rows is None or name in args.rows]
+    built = {name: ROWS[name](setup) for name in wanted}
     skipped = {name: 'its row builder gave no step' for name, row in built.items() if row is None}
     if args.mmrazor_config:
         if importlib.util.find_spec('mmrazor') is None:
@@ -229,17 +261,20 @@ def measure_config(path: str, args: argparse.Namespace) -> Dict[str, Any]:
         else:
             built['mmrazor'] = mmrazor_row(args.mmrazor_config, setup)
     built = {name: row for name, row in built.items() if row is not None}
-    times = interleaved_times(
-        {name: row[0] for name, row in built.items()}, args.warmup, args.iters, args.rounds
-    )
-    rows = {}
-    for name, (step, model, row_optim) in built.items():
-        rows[name] = dict(
-            wall_s=statistics.median(times[name]['wall']),
-            cpu_s=statistics.median(times[name]['cpu']),
-            peak_bytes=peak_memory(step, persistent_bytes(model, row_optim), args.device),
-            times=times[name],
+    rows: Dict[str, Dict[str, Any]] = {name: {} for name in built}
+    if not args.flops_only:
+        times = interleaved_times(
+            {name: row[0] for name, row in built.items()}, args.warmup, args.iters, args.rounds
         )
+        for name, (step, model, row_optim) in built.items():
+            rows[name] = dict(
+                wall_s=statistics.median(times[name]['wall']),
+                cpu_s=statistics.median(times[name]['cpu']),
+                peak_bytes=peak_memory(step, persistent_bytes(model, row_optim), args.device),
+                times=times[name],
+            )
+    for name, (step, _, _) in built.items():
+        rows[name]['flops'] = step_flops(step)
     return dict(
         task=task,
         batch=[args.batch_size, 3, *shape],
@@ -249,48 +284,79 @@ def measure_config(path: str, args: argparse.Namespace) -> Dict[str, Any]:
     )
 
 
+MEASURES = dict(wall='wall_s', cpu='cpu_s', memory='peak_bytes', flops='flops')
+
+
 def ratios(rows: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, float]]:
-    """``{'<row>/<base>': {'wall': .., 'cpu': .., 'memory': ..}}`` for every row and base."""
-    measures = dict(wall='wall_s', cpu='cpu_s', memory='peak_bytes')
+    """``{'<row>/<base>': {'wall': .., 'cpu': .., 'memory': .., 'flops': ..}}`` for every row
+    and base (the measures the rows have)."""
     return {
-        f'{name}/{base}': {k: row[key] / rows[base][key] for k, key in measures.items()}
+        f'{name}/{base}': {
+            k: row[key] / rows[base][key] for k, key in MEASURES.items() if key in row
+        }
         for base in BASES
         for name, row in rows.items()
     }
 
 
+def _fmt(value: Optional[float], spec: str) -> str:
+    return '-' if value is None else format(value, spec)
+
+
+# table columns: (header, the row's value or None); a column nobody measured is left out
+COLUMNS: List[Tuple[str, Callable[[Dict[str, Any], Dict[str, Any], Dict[str, Any]], Any]]] = [
+    ('wall ms', lambda row, lower, alone: row.get('wall_s') and row['wall_s'] * 1e3),
+    ('cpu ms', lambda row, lower, alone: row.get('cpu_s') and row['cpu_s'] * 1e3),
+    ('peak MiB', lambda row, lower, alone: row.get('peak_bytes') and row['peak_bytes'] / 2**20),
+    ('GFLOP', lambda row, lower, alone: row['flops'] / 1e9),
+    ('wall/lower', lambda row, lower, alone: lower.get('wall')),
+    ('cpu/lower', lambda row, lower, alone: lower.get('cpu')),
+    ('flops/lower', lambda row, lower, alone: lower.get('flops')),
+    ('wall/student', lambda row, lower, alone: alone.get('wall')),
+    ('cpu/student', lambda row, lower, alone: alone.get('cpu')),
+    ('mem/student', lambda row, lower, alone: alone.get('memory')),
+    ('flops/student', lambda row, lower, alone: alone.get('flops')),
+]
+
+
 def table(path: str, result: Dict[str, Any]) -> PrettyTable:
-    out = PrettyTable(
-        [
-            'row',
-            'wall ms',
-            'cpu ms',
-            'peak MiB',
-            'wall/lower',
-            'cpu/lower',
-            'wall/student',
-            'cpu/student',
-            'mem/student',
-        ],
-        align='r',
-    )
+    cells = {
+        name: [
+            get(row, result['ratios'][f'{name}/lower_bound'], result['ratios'][f'{name}/student'])
+            for _, get in COLUMNS
+        ]
+        for name, row in result['rows'].items()
+    }
+    shown = [i for i in range(len(COLUMNS)) if any(v[i] is not None for v in cells.values())]
+    out = PrettyTable(['row', *(COLUMNS[i][0] for i in shown)], align='r')
     out.align['row'] = 'l'
     out.title = f'{osp.basename(path)}: batch {"x".join(map(str, result["batch"]))}'
-    for name, row in result['rows'].items():
-        lower, alone = result['ratios'][f'{name}/lower_bound'], result['ratios'][f'{name}/student']
-        out.add_row(
-            [
-                name,
-                f'{row["wall_s"] * 1e3:.1f}',
-                f'{row["cpu_s"] * 1e3:.1f}',
-                f'{row["peak_bytes"] / 2**20:.1f}',
-                f'{lower["wall"]:.2f}',
-                f'{lower["cpu"]:.2f}',
-                f'{alone["wall"]:.2f}',
-                f'{alone["cpu"]:.2f}',
-                f'{alone["memory"]:.2f}',
-            ]
-        )
+    for name, values in cells.items():
+        spec = {'GFLOP': '.3f', 'wall ms': '.1f', 'cpu ms': '.1f', 'peak MiB': '.1f'}
+        out.add_row([name, *(_fmt(values[i], spec.get(COLUMNS[i][0], '.2f')) for i in shown)])
+    return out
+
+
+def against_first(report: Dict[str, Any]) -> Dict[str, Dict[str, float]]:
+    """Each config's ``distiller`` row over the first config's (e.g. SDKD / KD on one pair)."""
+    results = list(report['configs'].items())
+    first = results[0][1]['rows']['distiller']
+    return {
+        path: {
+            k: rows['distiller'][key] / first[key] for k, key in MEASURES.items() if key in first
+        }
+        for path, rows in ((p, r['rows']) for p, r in results)
+    }
+
+
+def comparison_table(report: Dict[str, Any]) -> PrettyTable:
+    first = next(iter(report['configs']))
+    shown = [k for k in MEASURES if k in next(iter(report['against_first'].values()))]
+    out = PrettyTable(['config', *shown], align='r')
+    out.align['config'] = 'l'
+    out.title = f"distiller step / {osp.basename(first)}'s distiller step"
+    for path, ratio in report['against_first'].items():
+        out.add_row([osp.basename(path), *(f'{ratio[k]:.2f}' for k in shown)])
     return out
 
 
@@ -307,6 +373,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
             warmup=args.warmup,
             iters=args.iters,
             rounds=args.rounds,
+            flops_only=args.flops_only,
+            cfg_options=args.cfg_options,
         ),
         configs={},
     )
@@ -316,10 +384,16 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         print(table(path, result))
         for name, why in result['skipped'].items():
             print(f'{name}: skipped ({why})')
-    print(
-        f'device={args.device}, threads={torch.get_num_threads()}, median of {args.rounds} '
-        f'interleaved rounds x {args.iters} iterations after {args.warmup} warm-up'
+    if len(args.configs) > 1:
+        report['against_first'] = against_first(report)
+        print(comparison_table(report))
+    timing = (
+        'FLOPs only'
+        if args.flops_only
+        else f'median of {args.rounds} interleaved rounds x {args.iters} iterations after '
+        f'{args.warmup} warm-up'
     )
+    print(f'device={args.device}, threads={torch.get_num_threads()}, {timing}')
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(report, f, indent=1)
