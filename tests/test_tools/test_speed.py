@@ -153,3 +153,29 @@ def test_cfg_options_reach_every_config():
     report = speed.main([*args, '--cfg-options', 'model.proxy_pass=full'])
     assert report['environment']['cfg_options'] == {'model.proxy_pass': 'full'}
     assert report['configs'][SEG_SDKD]['rows']['distiller']['flops'] > default
+
+
+def test_step_flops_are_torchs_flop_counts():
+    """The same total as torch's FlopCounterMode on a forward and backward."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.Conv2d(8, 4, 1))
+    x = torch.randn(2, 3, 16, 16)
+
+    def step():
+        net(x).sum().backward()
+
+    with FlopCounterMode(display=False) as reference:
+        step()
+    conv1, conv2 = 2 * 3 * 9 * 8 * 2 * 14 * 14, 2 * 8 * 4 * 2 * 14 * 14  # MACs x 2, per output
+    # forward, the weight gradients of both, the input gradient of the second only
+    assert speed.step_flops(step) == reference.get_total_flops() == 2 * conv1 + 3 * conv2
+
+
+def test_a_step_with_autograd_grad_inside_is_counted():
+    """DSKD's guidance calls torch.autograd.grad inside the step (FlopCounterMode fails there)."""
+    cls_dskd = osp.join(ROOT, 'configs', 'dskd', 'cls_dskd_demo.py')
+    report = speed.main([cls_dskd, '--batch-size', '2', '--flops-only', '--rows', 'distiller'])
+    rows = report['configs'][cls_dskd]['rows']
+    assert rows['distiller']['flops'] > rows['student']['flops']  # + the diffusion model's
