@@ -37,9 +37,13 @@ CLS_LOSS_KEYS = {
 }
 
 
+def build_sdkd(scope: str, **cfg) -> SDKD:
+    with DefaultScope.overwrite_default_scope(scope):
+        return MODELS.build(dict(type='mmkd.SDKD', **cfg))
+
+
 def cls_sdkd(**overrides) -> SDKD:
     cfg = dict(
-        type='mmkd.SDKD',
         student=cls_model(8),
         teacher=cls_model(14, width=2),
         taps=dict(logits='head.fc'),
@@ -48,23 +52,18 @@ def cls_sdkd(**overrides) -> SDKD:
         tau=2.0,
         lambda_=0.5,
     )
-    cfg.update(overrides)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        return MODELS.build(cfg)
+    return build_sdkd('mmpretrain', **{**cfg, **overrides})
 
 
 def seg_sdkd(**overrides) -> SDKD:
     cfg = dict(
-        type='mmkd.SDKD',
         student=seg_model(8),
         teacher=seg_model(16),
         taps=dict(logits='decode_head.conv_seg'),
         fusion='backbone.layer3',
         tau=1.0,
     )
-    cfg.update(overrides)
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        return MODELS.build(cfg)
+    return build_sdkd('mmseg', **{**cfg, **overrides})
 
 
 def depth_model(width: int) -> dict:
@@ -288,16 +287,13 @@ def test_proxy_pass_leaves_the_student_bn_statistics_alone(task):
 
 def depth_sdkd(**overrides) -> SDKD:
     cfg = dict(
-        type='mmkd.SDKD',
         student=depth_model(8),
         teacher=depth_model(16),
         taps=dict(logits='decode_head.depth_act'),
         fusion='backbone.layer2',
         response_loss=dict(type='mmkd.DepthResponseLoss', mode='l1'),
     )
-    cfg.update(overrides)
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        return MODELS.build(cfg)
+    return build_sdkd('mmseg', **{**cfg, **overrides})
 
 
 def test_depth_uses_the_head_loss_and_depth_response_loss():
