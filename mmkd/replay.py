@@ -19,6 +19,10 @@ forward's tensors, so an in-place change of one of them after the recording (by 
 module or anything after it, in either forward) would make the two forwards differ: that is
 checked through the tensors' version counters and raised, never silently replayed.
 Random modules before ``until`` (dropout) replay the first forward's draw.
+
+With ``inclusive=True`` the ``until`` module is replayed too: its recorded output is what the
+second forward gets from it, and its forward hooks still run on that output (SDKD's FFB hook on
+the fusion module), so the second forward computes only what comes after ``until``.
 """
 
 from contextlib import contextmanager
@@ -38,10 +42,13 @@ class PrefixReplay:
     Args:
         model: the model whose forwards are recorded and replayed.
         until: module path where the replay stops (the first module that computes again).
+        inclusive: replay the ``until`` module's first output as well (the forward then
+            computes again from the modules after it).
     """
 
-    def __init__(self, model: nn.Module, until: str) -> None:
+    def __init__(self, model: nn.Module, until: str, inclusive: bool = False) -> None:
         self.until = model.get_submodule(until)
+        self.inclusive = inclusive
         self.modules: List[nn.Module] = []  # the children of each module on the path to `until`
         parts = until.split('.')
         for depth in range(len(parts)):
@@ -64,6 +71,13 @@ class PrefixReplay:
             self.complete = True
             self._versions = [t._version for t in self._recorded_tensors()]
 
+    def _record_until(self, module: nn.Module, args: Any, output: Any) -> None:
+        if self.complete and module not in self._records:  # its first call only
+            self._records[module] = [
+                tree_map(lambda t: t.detach() if isinstance(t, Tensor) else t, output)
+            ]
+            self._versions = [t._version for t in self._recorded_tensors()]
+
     def _recorded_tensors(self) -> List[Tensor]:
         return [t for outputs in self._records.values() for t in _tensors(outputs)]
 
@@ -74,6 +88,8 @@ class PrefixReplay:
         self.clear()
         handles = [m.register_forward_hook(self._record) for m in self.modules]
         handles.append(self.until.register_forward_pre_hook(self._reached))
+        if self.inclusive:  # after the hooks already on it (its recorded output is theirs)
+            handles.append(self.until.register_forward_hook(self._record_until))
         try:
             yield self
         finally:

@@ -70,17 +70,18 @@ def conv_calls(module: torch.nn.Module) -> list:
     return calls
 
 
-@pytest.mark.parametrize('proxy_pass, layer1_runs', [('from_fusion', 1), ('full', 2)])
-def test_the_prefix_runs_once_per_step(proxy_pass, layer1_runs):
-    model = seg_sdkd(proxy_pass=proxy_pass)
-    before, after = (
-        conv_calls(model.student.backbone.layer1),
-        conv_calls(model.student.backbone.layer4),
+@pytest.mark.parametrize('proxy_pass, prefix_runs', [('from_fusion', 1), ('full', 2)])
+def test_the_prefix_and_the_fusion_module_run_once_per_step(proxy_pass, prefix_runs):
+    model = seg_sdkd(proxy_pass=proxy_pass)  # fused at backbone.layer3
+    backbone = model.student.backbone
+    layer1, layer3, layer4 = (
+        conv_calls(m) for m in (backbone.layer1, backbone.layer3, backbone.layer4)
     )
     model.train()
     data = model.data_preprocessor(seg_batch(), True)
     model.loss(data['inputs'], data['data_samples'])
-    assert (len(before), len(after)) == (layer1_runs, 2)  # the tail runs in both passes
+    assert (len(layer1), len(layer3)) == (prefix_runs, prefix_runs)
+    assert len(layer4) == 2  # the tail runs in both passes
     assert not model.student_prefix.complete  # nothing kept after the step
 
 
@@ -108,3 +109,24 @@ def test_replayed_modules_and_in_place_changes():
     with pytest.raises(RuntimeError, match='nothing recorded'):
         with replay.replaying():
             pass
+
+
+def test_an_inclusive_replay_replays_the_until_module_and_runs_its_hooks():
+    block = torch.nn.Sequential(torch.nn.Conv2d(4, 4, 1))  # the until module, a stage
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1), block, torch.nn.ReLU())
+    replay = PrefixReplay(net, '1', inclusive=True)
+    x = torch.randn(1, 3, 4, 4)
+    with replay.recording():
+        out = net(x)
+        hidden = net[1](net[0](x)).detach()
+        seen = []
+        handle = net[1].register_forward_hook(
+            lambda m, args, output: seen.append(output) or -output
+        )
+        calls = conv_calls(net[1])
+        with replay.replaying():
+            again = net(torch.zeros_like(x))
+        handle.remove()
+    assert calls == []  # the until module did not compute
+    assert len(seen) == 1 and torch.equal(seen[0], hidden)  # its hook got the recording
+    assert torch.equal(again, torch.relu(-hidden)) and not torch.equal(again, out)

@@ -13,11 +13,11 @@ then the proxy pass: ``torch.func.functional_call`` of the student on *detached*
 *cloned* buffers, in loss mode, with a forward hook replacing the fusion module's output by
 ``ffb(proxy feature, teacher feature)``. Up to the fusion module the proxy computes exactly what
 the student's pass has just computed (same weights, same input; train-mode BN normalises with the
-same batch's statistics), so by default (``proxy_pass='from_fusion'``) the modules before it replay
-the student pass's outputs (detached, :class:`~mmkd.replay.PrefixReplay`) and the proxy computes
-only the fusion stage on: the FFB and the student's tail, forward and backward. Losses, gradients
-and BN statistics equal the full pass's (tested); ``proxy_pass='full'`` runs the whole network
-again (dropout before the fusion stage then draws its own mask). Hence:
+same batch's statistics), so by default (``proxy_pass='from_fusion'``) the fusion module and the
+modules before it replay the student pass's outputs (detached, :class:`~mmkd.replay.PrefixReplay`)
+and the proxy computes only the FFB and the student's tail after it, forward and backward.
+Losses, gradients and BN statistics equal the full pass's (tested); ``proxy_pass='full'`` runs
+the whole network again (dropout before the fusion stage then draws its own mask). Hence:
 
 * L_PT reaches only the FFB: the proxy's student weights are detached tensors, so no gradient
   reaches the student's parameters; every target of L_PT (z_t, z_s, f_s) is detached;
@@ -106,7 +106,7 @@ class SDKD(Distiller):
             ratio=0.6)``; the proxy and student targets stay whole.
         losses: extra plain student/teacher losses, as in :class:`Distiller` (optional).
         proxy_pass: ``'from_fusion'`` (default): the proxy starts from the student pass's
-            recorded activations at the fusion stage; ``'full'``: it runs the whole network.
+            recorded output of the fusion module; ``'full'``: it runs the whole network.
     """
 
     tap_roles = ('student', 'teacher', 'proxy')
@@ -208,10 +208,10 @@ class SDKD(Distiller):
         self.ffb = MODELS.build(ffb_cfg)
         self.register_buffer('k', torch.tensor(float(k)))
         self.proxy_pass = proxy_pass
-        # replays the student's pass up to the fusion module (an indexed tap, `backbone[3]`,
-        # fuses the whole module's output: nothing before it to replay)
+        # replays the student's pass up to and including the fusion module (an indexed tap,
+        # `backbone[3]`, fuses one item of the whole module's output: the module is replayed)
         self.student_prefix = PrefixReplay(
-            self.student, self.tap_paths['proxy']['fusion'].split('[')[0]
+            self.student, self.tap_paths['proxy']['fusion'].split('[')[0], inclusive=True
         )
 
     # ----------------------------------------------------------------------------- building
