@@ -28,8 +28,8 @@ over one whole step (forward and backward; convolutions and matrix products, not
 work): the cost where those dominate (a GPU at paper scale); ``--flops-only`` counts them without
 timing (paper-scale configs on a CPU). Ratios to the lower bound and to the student are printed
 (prettytable) and written with every measured time to ``--out`` (JSON); with several configs, a
-last table compares each config's distiller row with the first config's (e.g. SDKD against KD
-on the same pair).
+last table compares each config's distiller/lower-bound ratio with the first config's (e.g. SDKD
+against KD on the same pair).
 """
 
 import argparse
@@ -357,14 +357,14 @@ def table(path: str, result: Dict[str, Any]) -> PrettyTable:
 
 
 def against_first(report: Dict[str, Any]) -> Dict[str, Dict[str, float]]:
-    """Each config's ``distiller`` row over the first config's (e.g. SDKD / KD on one pair)."""
-    results = list(report['configs'].items())
-    first = results[0][1]['rows']['distiller']
+    """Each config's ``distiller/lower_bound`` ratio over the first config's (e.g. SDKD / KD on
+    one pair, whose lower bounds are the same models). Each ratio is taken within its own
+    interleaved rounds, so a change of the machine's speed between configs cancels out."""
+    results = list(report['configs'].values())
+    first = results[0]['ratios']['distiller/lower_bound']
     return {
-        path: {
-            k: rows['distiller'][key] / first[key] for k, key in MEASURES.items() if key in first
-        }
-        for path, rows in ((p, r['rows']) for p, r in results)
+        path: {k: r['ratios']['distiller/lower_bound'][k] / first[k] for k in first}
+        for path, r in report['configs'].items()
     }
 
 
@@ -373,7 +373,7 @@ def comparison_table(report: Dict[str, Any]) -> PrettyTable:
     shown = [k for k in MEASURES if k in next(iter(report['against_first'].values()))]
     out = PrettyTable(['config', *shown], align='r')
     out.align['config'] = 'l'
-    out.title = f"distiller step / {osp.basename(first)}'s distiller step"
+    out.title = f"distiller / lower bound, over {osp.basename(first)}'s"
     for path, ratio in report['against_first'].items():
         out.add_row([osp.basename(path), *(f'{ratio[k]:.2f}' for k in shown)])
     return out
