@@ -32,6 +32,9 @@ from prettytable import PrettyTable, TableStyle
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+# MMEngine imports setuptools' pkg_resources (deprecated; requirements.txt pins a setuptools
+# that still has it) whenever it resolves a `mmseg::` config, which the demo does between steps
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 from mmkd.apis.preflight import last_saved_checkpoint  # noqa: E402
 from mmkd.demo_data import (  # noqa: E402
