@@ -183,3 +183,10 @@ def test_a_step_with_autograd_grad_inside_is_counted():
     report = speed.main([cls_dskd, '--batch-size', '2', '--flops-only', '--rows', 'distiller'])
     rows = report['configs'][cls_dskd]['rows']
     assert rows['distiller']['flops'] > rows['student']['flops']  # + the diffusion model's
+
+
+def test_no_comparison_without_distiller_rows():
+    args = [SEG_KD, SEG_SDKD, '--shape', '32', '32', '--flops-only', '--rows', 'student']
+    report = speed.main(args)
+    assert 'against_first' not in report
+    assert all(list(r['rows']) == ['student', 'lower_bound'] for r in report['configs'].values())

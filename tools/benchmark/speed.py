@@ -403,7 +403,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         print(table(path, result))
         for name, why in result['skipped'].items():
             print(f'{name}: skipped ({why})')
-    if len(args.configs) > 1:
+    if len(args.configs) > 1 and all('distiller' in r['rows'] for r in report['configs'].values()):
         report['against_first'] = against_first(report)
         print(comparison_table(report))
     timing = (
