@@ -36,6 +36,10 @@ def _tensors(value: Any) -> List[Tensor]:
     return [t for t in tree_flatten(value)[0] if isinstance(t, Tensor)]
 
 
+def _detached(value: Any) -> Any:
+    return tree_map(lambda t: t.detach() if isinstance(t, Tensor) else t, value)
+
+
 class PrefixReplay:
     """Records a model's forward up to the module at ``until`` and replays it.
 
@@ -63,8 +67,7 @@ class PrefixReplay:
 
     def _record(self, module: nn.Module, args: Any, output: Any) -> None:
         if not self.complete:
-            detached = tree_map(lambda t: t.detach() if isinstance(t, Tensor) else t, output)
-            self._records.setdefault(module, []).append(detached)
+            self._records.setdefault(module, []).append(_detached(output))
 
     def _reached(self, module: nn.Module, args: Any) -> None:
         if not self.complete:
@@ -73,9 +76,7 @@ class PrefixReplay:
 
     def _record_until(self, module: nn.Module, args: Any, output: Any) -> None:
         if self.complete and module not in self._records:  # its first call only
-            self._records[module] = [
-                tree_map(lambda t: t.detach() if isinstance(t, Tensor) else t, output)
-            ]
+            self._records[module] = [_detached(output)]
             self._versions = [t._version for t in self._recorded_tensors()]
 
     def _recorded_tensors(self) -> List[Tensor]:
